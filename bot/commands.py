@@ -1,0 +1,83 @@
+"""The command table: every chat command, once. Adapters loop over it to register
+commands (Telegram setMyCommands, Discord slash commands, console help); the core
+dispatches through it. Adding a command touches this table and its handler only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+OptionSource = Literal["categories", "timezones", "recent"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One argument, as Discord shows it; other platforms take it as free text."""
+
+    name: str
+    description: str
+    required: bool = True
+    choices: OptionSource | None = None  # a fixed choice list (Discord: max 25)
+    autocomplete: OptionSource | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    usage: str
+    summary: str
+    options: tuple[Option, ...] = ()
+    admin: bool = False  # changes channel settings: needs admin rights there
+    guild_only: bool = False  # Discord: not offered in DMs
+    hidden: bool = False  # reached by buttons and deep links, not listed in help
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "/start", "What this bot does and how to use it"),
+    Command("help", "/help", "List the commands"),
+    Command(
+        "analyze",
+        "/analyze <url>",
+        "Analyse a news article",
+        (Option("url", "Link to a news article"),),
+    ),
+    Command(
+        "related",
+        "/related <url|id>",
+        "Analyses related to an article",
+        (Option("query", "Link or analysis id", autocomplete="recent"),),
+    ),
+    Command("categories", "/categories", "The categories you can subscribe to"),
+    Command(
+        "subscribe",
+        "/subscribe <category…> [HH:MM] [timezone]",
+        "Get a daily digest of categories in this channel",
+        (
+            Option("category", "Category to add", choices="categories"),
+            Option("time", "Delivery time, HH:MM", required=False),
+            Option("timezone", "Time zone, e.g. Europe/Berlin", False, autocomplete="timezones"),
+        ),
+        admin=True,
+        guild_only=True,
+    ),
+    Command(
+        "unsubscribe",
+        "/unsubscribe [category…]",
+        "Stop digests for some or all categories",
+        (Option("category", "Category to remove (all if empty)", False, choices="categories"),),
+        admin=True,
+        guild_only=True,
+    ),
+    Command(
+        "subscriptions",
+        "/subscriptions",
+        "This channel's digest subscriptions",
+        guild_only=True,
+    ),
+    Command("digest", "/digest", "Preview this channel's next digest", guild_only=True),
+    Command("show", "/show <id>", "Open a stored analysis", (Option("id", "Analysis id"),), hidden=True),
+)
+
+BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
+VISIBLE: tuple[Command, ...] = tuple(c for c in COMMANDS if not c.hidden)

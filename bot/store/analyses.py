@@ -1,0 +1,284 @@
+"""Articles, the URLs that led to them, their analyses and the full-text index."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Analysis, Article, Draft, Generator, Section, Source, Usage
+from bot.store.db import Database
+from bot.text import reading_minutes
+
+_SELECT = """
+SELECT an.*, ar.canonical_url, ar.title AS article_title, ar.site, ar.published_at
+FROM analyses an JOIN articles ar ON ar.id = an.article_id
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps are stored as ISO 8601 UTC text, which sorts as time does."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+class AnalysisRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def by_url(self, url: str) -> Analysis | None:
+        """The analysis for a canonical URL, or for any URL that once led to it."""
+        row = await self.db.fetchmaybe(
+            _SELECT + " WHERE ar.canonical_url = ?"
+            " OR ar.id = (SELECT article_id FROM article_urls WHERE url = ?)",
+            (url, url),
+        )
+        return _analysis(row) if row else None
+
+    async def by_id(self, analysis_id: int) -> Analysis | None:
+        row = await self.db.fetchmaybe(_SELECT + " WHERE an.id = ?", (analysis_id,))
+        return _analysis(row) if row else None
+
+    async def many(self, ids: list[int]) -> dict[int, Analysis]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(_SELECT + f" WHERE an.id IN ({marks})", ids)
+        return {row["id"]: _analysis(row) for row in rows}
+
+    async def article(self, article_id: int) -> Article | None:
+        row = await self.db.fetchmaybe("SELECT * FROM articles WHERE id = ?", (article_id,))
+        if row is None:
+            return None
+        first = await self.db.fetchmaybe(
+            "SELECT url FROM article_urls WHERE article_id = ? LIMIT 1", (article_id,)
+        )
+        return Article(
+            url=first["url"] if first else row["canonical_url"],
+            canonical_url=row["canonical_url"],
+            title=row["title"],
+            text=row["text"],
+            words=row["words"],
+            author=row["author"],
+            published_at=row["published_at"],
+            site=row["site"],
+            language=row["language"],
+        )
+
+    async def save(
+        self,
+        article: Article,
+        draft: Draft,
+        urls: tuple[str, ...] = (),
+        created_at: datetime | None = None,
+    ) -> Analysis:
+        """Store article, URLs, analysis and index rows in one transaction.
+
+        An article that already has an analysis gets it replaced in place (same id),
+        which is what `--refresh` means.
+        """
+        created = iso(created_at or utcnow())
+        minutes = reading_minutes(_body(draft.dek, draft.sections))
+        async with self.db.write() as conn:
+            article_id = await _upsert_article(conn, article, created)
+            for url in {article.url, article.canonical_url, *urls}:
+                await conn.execute(
+                    "INSERT OR IGNORE INTO article_urls(url, article_id) VALUES (?, ?)",
+                    (url, article_id),
+                )
+            analysis_id = await _upsert_analysis(conn, article_id, article.url, draft, minutes, created)
+            await conn.execute("DELETE FROM analyses_fts WHERE rowid = ?", (analysis_id,))
+            await conn.execute(
+                "INSERT INTO analyses_fts(rowid, headline, tags, dek, body) VALUES (?, ?, ?, ?, ?)",
+                (
+                    analysis_id,
+                    draft.headline,
+                    " ".join(draft.tags),
+                    draft.dek,
+                    _body("", draft.sections),
+                ),
+            )
+        saved = await self.by_id(analysis_id)
+        assert saved is not None
+        return saved
+
+    async def add_url(self, article_id: int, url: str) -> None:
+        """Remember another URL that led to a known article."""
+        await self.db.execute(
+            "INSERT OR IGNORE INTO article_urls(url, article_id) VALUES (?, ?)", (url, article_id)
+        )
+
+    async def count_request(self, analysis_id: int) -> None:
+        await self.db.execute(
+            "UPDATE analyses SET requests = requests + 1 WHERE id = ?", (analysis_id,)
+        )
+
+    async def forget(self, analysis_id: int) -> bool:
+        """Remove an analysis, its article and its URLs (takedown requests)."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "SELECT article_id FROM analyses WHERE id = ?", (analysis_id,)
+            )
+            row = await cur.fetchone()
+            if row is None:
+                return False
+            await conn.execute("DELETE FROM analyses_fts WHERE rowid = ?", (analysis_id,))
+            await conn.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,))
+            await conn.execute("DELETE FROM articles WHERE id = ?", (row[0],))
+        return True
+
+    async def count(self) -> int:
+        return int((await self.db.fetchone("SELECT count(*) FROM analyses"))[0])
+
+    async def recent(self, limit: int = 20) -> list[Analysis]:
+        rows = await self.db.fetchall(
+            _SELECT + " ORDER BY an.created_at DESC, an.id DESC LIMIT ?", (limit,)
+        )
+        return [_analysis(r) for r in rows]
+
+    async def created_between(
+        self, categories: tuple[str, ...], since: datetime, until: datetime
+    ) -> list[Analysis]:
+        """Analyses in `categories` created in (since, until], newest first."""
+        if not categories:
+            return []
+        marks = ",".join("?" * len(categories))
+        rows = await self.db.fetchall(
+            _SELECT + f" WHERE an.category IN ({marks}) AND an.created_at > ? AND an.created_at <= ?"
+            " ORDER BY an.created_at DESC, an.requests DESC, an.id DESC",
+            (*categories, iso(since), iso(until)),
+        )
+        return [_analysis(r) for r in rows]
+
+
+async def _upsert_article(conn: aiosqlite.Connection, article: Article, fetched_at: str) -> int:
+    cur = await conn.execute(
+        """INSERT INTO articles(canonical_url, title, author, published_at, site, language,
+                                text, words, fetched_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(canonical_url) DO UPDATE SET
+             title = excluded.title, author = excluded.author,
+             published_at = excluded.published_at, site = excluded.site,
+             language = excluded.language, text = excluded.text, words = excluded.words,
+             fetched_at = excluded.fetched_at
+           RETURNING id""",
+        (
+            article.canonical_url,
+            article.title,
+            article.author,
+            article.published_at,
+            article.site,
+            article.language,
+            article.text,
+            article.words,
+            fetched_at,
+        ),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def _upsert_analysis(
+    conn: aiosqlite.Connection,
+    article_id: int,
+    url: str,
+    draft: Draft,
+    minutes: int,
+    created: str,
+) -> int:
+    usage = draft.generator.usage
+    cur = await conn.execute(
+        """INSERT INTO analyses(article_id, url, headline, dek, category, sections, tags,
+                                key_question, flags, language, reading_minutes, backend, model,
+                                prompt_version, input_tokens, output_tokens,
+                                cache_creation_tokens, cache_read_tokens, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(article_id) DO UPDATE SET
+             headline = excluded.headline, dek = excluded.dek, category = excluded.category,
+             sections = excluded.sections, tags = excluded.tags,
+             key_question = excluded.key_question, flags = excluded.flags,
+             language = excluded.language, reading_minutes = excluded.reading_minutes,
+             backend = excluded.backend, model = excluded.model,
+             prompt_version = excluded.prompt_version, input_tokens = excluded.input_tokens,
+             output_tokens = excluded.output_tokens,
+             cache_creation_tokens = excluded.cache_creation_tokens,
+             cache_read_tokens = excluded.cache_read_tokens
+           RETURNING id""",
+        (
+            article_id,
+            url,
+            draft.headline,
+            draft.dek,
+            draft.category,
+            json.dumps([{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in draft.sections], ensure_ascii=False),
+            json.dumps(list(draft.tags), ensure_ascii=False),
+            draft.key_question,
+            json.dumps(list(draft.flags), ensure_ascii=False),
+            draft.language,
+            minutes,
+            draft.generator.backend,
+            draft.generator.model,
+            draft.generator.prompt_version,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_creation_tokens,
+            usage.cache_read_tokens,
+            created,
+        ),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _body(dek: str, sections: tuple[Section, ...]) -> str:
+    parts = [dek] if dek else []
+    for s in sections:
+        parts.append(s.heading)
+        parts.extend(s.paragraphs)
+    return "\n\n".join(parts)
+
+
+def _analysis(row: Any) -> Analysis:
+    return Analysis(
+        id=row["id"],
+        article_id=row["article_id"],
+        url=row["url"],
+        canonical_url=row["canonical_url"],
+        headline=row["headline"],
+        dek=row["dek"],
+        category=row["category"],
+        sections=tuple(
+            Section(s["heading"], tuple(s["paragraphs"])) for s in json.loads(row["sections"])
+        ),
+        tags=tuple(json.loads(row["tags"])),
+        language=row["language"],
+        key_question=row["key_question"],
+        reading_minutes=row["reading_minutes"],
+        source=Source(
+            url=row["url"],
+            publisher=row["site"],
+            title=row["article_title"],
+            published_at=row["published_at"],
+        ),
+        generator=Generator(
+            backend=row["backend"],
+            model=row["model"],
+            prompt_version=row["prompt_version"],
+            usage=Usage(
+                row["input_tokens"],
+                row["output_tokens"],
+                row["cache_creation_tokens"],
+                row["cache_read_tokens"],
+            ),
+        ),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        requests=row["requests"],
+        flags=tuple(json.loads(row["flags"])),
+    )

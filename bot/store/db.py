@@ -1,0 +1,120 @@
+"""One aiosqlite connection in WAL mode, numbered migrations, serialized transactions."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger("prism.store")
+
+_MIGRATION = re.compile(r"^(\d{3})_[\w-]+\.sql$")
+
+
+class Database:
+    """The connection plus a write lock.
+
+    One connection serves the whole process (aiosqlite runs it on its own thread);
+    the lock keeps coroutines from interleaving statements inside a transaction.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._write = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        path = str(path)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA synchronous = NORMAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 5000",
+            "PRAGMA temp_store = MEMORY",
+        ):
+            await conn.execute(pragma)
+        db = cls(conn, path)
+        await db.migrate()
+        return db
+
+    async def close(self) -> None:
+        async with self._write:
+            await self.conn.close()
+
+    async def migrate(self) -> list[int]:
+        """Apply every numbered migration newer than the schema's user_version."""
+        current = (await self.fetchone("PRAGMA user_version"))[0]
+        applied = []
+        for number, sql in _migrations():
+            if number <= current:
+                continue
+            async with self.transaction() as conn:
+                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};")
+            applied.append(number)
+            log.info("event=migration version=%d", number)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: all of it is stored, or none of it."""
+        async with self._write:
+            try:
+                yield self.conn
+                if self.conn.in_transaction:
+                    await self.conn.commit()
+            except BaseException:
+                if self.conn.in_transaction:
+                    await self.conn.rollback()
+                raise
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT around the block, rolled back on any error."""
+        async with self.transaction() as conn:
+            await conn.execute("BEGIN IMMEDIATE")
+            yield conn
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            row = await cur.fetchone()
+        assert row is not None, sql
+        return row
+
+    async def fetchmaybe(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.conn.execute(sql, tuple(params)) as cur:
+            return list(await cur.fetchall())
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """One write statement in its own transaction; returns the rows changed."""
+        async with self.transaction() as conn:
+            cur = await conn.execute(sql, tuple(params))
+            return cur.rowcount
+
+
+def _migrations() -> list[tuple[int, str]]:
+    folder = resources.files("bot.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        match = _MIGRATION.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    numbers = [n for n, _ in found]
+    if len(numbers) != len(set(numbers)):
+        raise RuntimeError("two migrations share a number")
+    return sorted(found)

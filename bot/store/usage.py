@@ -1,0 +1,91 @@
+"""Requests and generations, for budgets and `stats`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.models import Generator
+from bot.store.analyses import iso, utcnow
+from bot.store.db import Database
+
+
+@dataclass(frozen=True)
+class Totals:
+    analyses: int
+    requests: int
+    generations: int
+    failures: int
+    deliveries_sent: int
+    deliveries_failed: int
+    input_tokens: int
+    output_tokens: int
+    cache_creation_tokens: int
+    cache_read_tokens: int
+    by_backend: dict[str, int]
+
+
+class UsageRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(
+        self,
+        kind: str,
+        *,
+        user: str | None = None,
+        channel: str | None = None,
+        analysis_id: int | None = None,
+        generator: Generator | None = None,
+        detail: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        u = generator.usage if generator else None
+        await self.db.execute(
+            """INSERT INTO usage(at, kind, user, channel, analysis_id, backend, model,
+                                 input_tokens, output_tokens, cache_creation_tokens,
+                                 cache_read_tokens, detail)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                iso(at or utcnow()),
+                kind,
+                user,
+                channel,
+                analysis_id,
+                generator.backend if generator else None,
+                generator.model if generator else None,
+                u.input_tokens if u else 0,
+                u.output_tokens if u else 0,
+                u.cache_creation_tokens if u else 0,
+                u.cache_read_tokens if u else 0,
+                detail,
+            ),
+        )
+
+    async def generations_since(self, since: datetime, user: str | None = None) -> list[datetime]:
+        """When generations happened since `since` (for one user, or for everyone)."""
+        sql = "SELECT at FROM usage WHERE kind = 'generation' AND at > ?"
+        params: list[object] = [iso(since)]
+        if user is not None:
+            sql += " AND user = ?"
+            params.append(user)
+        rows = await self.db.fetchall(sql + " ORDER BY at", params)
+        return [datetime.fromisoformat(r[0]) for r in rows]
+
+    async def totals(self) -> Totals:
+        row = await self.db.fetchone(
+            """SELECT
+                 (SELECT count(*) FROM analyses),
+                 (SELECT count(*) FROM usage WHERE kind = 'request'),
+                 (SELECT count(*) FROM usage WHERE kind = 'generation'),
+                 (SELECT count(*) FROM usage WHERE kind = 'failure'),
+                 (SELECT count(*) FROM deliveries WHERE status = 'sent'),
+                 (SELECT count(*) FROM deliveries WHERE status = 'failed'),
+                 coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0),
+                 coalesce(sum(cache_creation_tokens), 0), coalesce(sum(cache_read_tokens), 0)
+               FROM usage WHERE kind = 'generation'"""
+        )
+        backends = await self.db.fetchall(
+            "SELECT backend, count(*) FROM analyses GROUP BY backend ORDER BY backend"
+        )
+        return Totals(*[int(v) for v in row], by_backend={r[0]: int(r[1]) for r in backends})

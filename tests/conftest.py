@@ -1,0 +1,41 @@
+"""Test-wide guards: no secrets from the environment, loopback-only sockets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, build_config
+from bot.store import Store
+
+_SECRETS = ("ANTHROPIC_API_KEY", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Scrub credentials and PRISM_* overrides before any test module is imported."""
+    for name in list(os.environ):
+        if name.startswith("PRISM_") or name in _SECRETS:
+            del os.environ[name]
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """Embedded defaults, a temporary database, loopback allowed for the local site."""
+    return build_config(
+        {
+            "storage": {"path": str(tmp_path / "prism.db")},
+            "fetch": {"allow_networks": ["127.0.0.0/8"], "timeout_s": 5.0},
+        },
+        env={},
+        source="tests",
+    )
+
+
+@pytest.fixture
+async def store(config: Config) -> AsyncIterator[Store]:
+    store = await Store.open(config.storage.path)
+    yield store
+    await store.close()
