@@ -76,7 +76,9 @@ COMMANDS: tuple[Command, ...] = (
         guild_only=True,
     ),
     Command("digest", "/digest", "Preview this channel's next digest", guild_only=True),
-    Command("show", "/show <id>", "Open a stored analysis", (Option("id", "Analysis id"),), hidden=True),
+    Command(
+        "show", "/show <id>", "Open a stored analysis", (Option("id", "Analysis id"),), hidden=True
+    ),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}

@@ -106,7 +106,9 @@ class AnalyzerConfig:
         _one_of("analyzer", "backend", self.backend, ("auto", "claude", "offline"))
         _one_of("analyzer", "fallback", self.fallback, ("offline", "none"))
         _at_least("analyzer", "max_concurrency", self.max_concurrency, 1)
-        if self.language != "auto" and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", self.language):
+        if self.language != "auto" and not re.fullmatch(
+            r"[a-z]{2,3}(-[A-Za-z]{2,4})?", self.language
+        ):
             raise ConfigError(
                 f"[analyzer] language: {self.language!r} is not 'auto' or a language code"
             )

@@ -91,7 +91,9 @@ class AnalysisRepo:
                     "INSERT OR IGNORE INTO article_urls(url, article_id) VALUES (?, ?)",
                     (url, article_id),
                 )
-            analysis_id = await _upsert_analysis(conn, article_id, article.url, draft, minutes, created)
+            analysis_id = await _upsert_analysis(
+                conn, article_id, article.url, draft, minutes, created
+            )
             await conn.execute("DELETE FROM analyses_fts WHERE rowid = ?", (analysis_id,))
             await conn.execute(
                 "INSERT INTO analyses_fts(rowid, headline, tags, dek, body) VALUES (?, ?, ?, ?, ?)",
@@ -121,9 +123,7 @@ class AnalysisRepo:
     async def forget(self, analysis_id: int) -> bool:
         """Remove an analysis, its article and its URLs (takedown requests)."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
-                "SELECT article_id FROM analyses WHERE id = ?", (analysis_id,)
-            )
+            cur = await conn.execute("SELECT article_id FROM analyses WHERE id = ?", (analysis_id,))
             row = await cur.fetchone()
             if row is None:
                 return False
@@ -149,7 +149,8 @@ class AnalysisRepo:
             return []
         marks = ",".join("?" * len(categories))
         rows = await self.db.fetchall(
-            _SELECT + f" WHERE an.category IN ({marks}) AND an.created_at > ? AND an.created_at <= ?"
+            _SELECT
+            + f" WHERE an.category IN ({marks}) AND an.created_at > ? AND an.created_at <= ?"
             " ORDER BY an.created_at DESC, an.requests DESC, an.id DESC",
             (*categories, iso(since), iso(until)),
         )
@@ -216,7 +217,10 @@ async def _upsert_analysis(
             draft.headline,
             draft.dek,
             draft.category,
-            json.dumps([{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in draft.sections], ensure_ascii=False),
+            json.dumps(
+                [{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in draft.sections],
+                ensure_ascii=False,
+            ),
             json.dumps(list(draft.tags), ensure_ascii=False),
             draft.key_question,
             json.dumps(list(draft.flags), ensure_ascii=False),

@@ -61,7 +61,9 @@ class Database:
             if number <= current:
                 continue
             async with self.transaction() as conn:
-                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};")
+                await conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};"
+                )
             applied.append(number)
             log.info("event=migration version=%d", number)
         return applied
