@@ -11,6 +11,8 @@ import pytest
 from bot.config import Config, build_config
 from bot.store import Store
 
+pytest_plugins = ["tests.support.site"]
+
 _SECRETS = ("ANTHROPIC_API_KEY", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN")
 
 
