@@ -82,7 +82,8 @@ class FetchConfig:
             try:
                 ipaddress.ip_network(net, strict=False)
             except ValueError as exc:
-                raise ConfigError(f"[fetch] allow_networks: {net!r} is not a CIDR ({exc})")
+                msg = f"[fetch] allow_networks: {net!r} is not a CIDR ({exc})"
+                raise ConfigError(msg) from None
 
 
 @dataclass(frozen=True)

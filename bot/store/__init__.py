@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.store.analyses import AnalysisRepo, iso, utcnow
 from bot.store.db import Database
+from bot.store.subscriptions import DeliveryRepo, SubscriptionRepo
 from bot.store.usage import Totals, UsageRepo
 
 __all__ = ["AnalysisRepo", "Database", "Store", "Totals", "UsageRepo", "iso", "utcnow"]
@@ -18,6 +19,8 @@ class Store:
         self.db = db
         self.analyses = AnalysisRepo(db)
         self.usage = UsageRepo(db)
+        self.subscriptions = SubscriptionRepo(db)
+        self.deliveries = DeliveryRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -88,4 +88,17 @@ class UsageRepo:
         backends = await self.db.fetchall(
             "SELECT backend, count(*) FROM analyses GROUP BY backend ORDER BY backend"
         )
-        return Totals(*[int(v) for v in row], by_backend={r[0]: int(r[1]) for r in backends})
+        counts = [int(v) for v in row]
+        return Totals(
+            analyses=counts[0],
+            requests=counts[1],
+            generations=counts[2],
+            failures=counts[3],
+            deliveries_sent=counts[4],
+            deliveries_failed=counts[5],
+            input_tokens=counts[6],
+            output_tokens=counts[7],
+            cache_creation_tokens=counts[8],
+            cache_read_tokens=counts[9],
+            by_backend={r[0]: int(r[1]) for r in backends},
+        )

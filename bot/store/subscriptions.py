@@ -1,0 +1,311 @@
+"""Subscriptions (one row per channel) and the delivery ledger (one row per period).
+
+The ledger is what makes a digest go out once: a row is written `pending` before the
+send and marked `sent` once the platform accepted it, so a restart never repeats a
+sent period and can only repeat the ones that were in flight.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.models import ChannelRef, Subscription
+from bot.store.analyses import iso
+from bot.store.db import Database
+
+FINAL = ("sent", "failed", "skipped", "empty")
+DELIVERED = ("sent", "empty")  # the next digest starts where these ended
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """An active subscription with what the ledger knows of it: enough to tell what is due."""
+
+    subscription: Subscription
+    active_since: datetime
+    last_period: str | None  # the latest period with a ledger row, if any
+    last_status: str | None
+    last_until: datetime | None  # where the last delivered (sent or empty) digest ended
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One ledger row: a subscription's digest for one local date."""
+
+    id: int
+    subscription_id: int
+    period: str  # local date, YYYY-MM-DD
+    due_at: datetime
+    status: str
+    attempts: int
+    since: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A period the caller is about to deliver (new or left pending by a crash)."""
+
+    subscription_id: int
+    period: str
+    due_at: datetime
+    since: datetime
+    until: datetime
+
+
+class SubscriptionRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, channel: ChannelRef) -> Subscription | None:
+        row = await self.db.fetchmaybe(
+            "SELECT * FROM subscriptions WHERE channel = ?", (str(channel),)
+        )
+        return _subscription(row) if row else None
+
+    async def by_id(self, subscription_id: int) -> Subscription | None:
+        row = await self.db.fetchmaybe(
+            "SELECT * FROM subscriptions WHERE id = ?", (subscription_id,)
+        )
+        return _subscription(row) if row else None
+
+    async def save(
+        self,
+        channel: ChannelRef,
+        categories: tuple[str, ...],
+        time: str,
+        timezone: str,
+        now: datetime,
+        restart: bool,
+    ) -> Subscription:
+        """Create or update the channel's row, active; `restart` moves active_since to now."""
+        stamp = iso(now)
+        async with self.db.write() as conn:
+            await conn.execute(
+                """INSERT INTO subscriptions(channel, categories, time, timezone, active,
+                                             created_at, updated_at, active_since)
+                   VALUES (?, ?, ?, ?, 1, ?, ?, ?)
+                   ON CONFLICT(channel) DO UPDATE SET
+                     categories = excluded.categories, time = excluded.time,
+                     timezone = excluded.timezone, active = 1,
+                     updated_at = excluded.updated_at,
+                     active_since = CASE WHEN ? THEN excluded.active_since
+                                         ELSE subscriptions.active_since END""",
+                (
+                    str(channel),
+                    json.dumps(list(categories)),
+                    time,
+                    timezone,
+                    stamp,
+                    stamp,
+                    stamp,
+                    int(restart),
+                ),
+            )
+        saved = await self.get(channel)
+        assert saved is not None
+        return saved
+
+    async def set_categories(
+        self, channel: ChannelRef, categories: tuple[str, ...], now: datetime
+    ) -> None:
+        """Keep these categories; none left means the channel is unsubscribed."""
+        await self.db.execute(
+            "UPDATE subscriptions SET categories = ?, active = ?, updated_at = ? WHERE channel = ?",
+            (json.dumps(list(categories)), int(bool(categories)), iso(now), str(channel)),
+        )
+
+    async def deactivate(self, channel: ChannelRef, now: datetime) -> bool:
+        changed = await self.db.execute(
+            "UPDATE subscriptions SET active = 0, updated_at = ? WHERE channel = ? AND active = 1",
+            (iso(now), str(channel)),
+        )
+        return changed > 0
+
+    async def move(self, channel: ChannelRef, new: ChannelRef, now: datetime) -> bool:
+        """Point the subscription at the channel's new id, merging if one exists there."""
+        old = await self.get(channel)
+        if old is None:
+            return False
+        target = await self.get(new)
+        async with self.db.write() as conn:
+            if target is None:
+                await conn.execute(
+                    "UPDATE subscriptions SET channel = ?, updated_at = ? WHERE id = ?",
+                    (str(new), iso(now), old.id),
+                )
+                return True
+            merged = tuple(dict.fromkeys(target.categories + old.categories))
+            await conn.execute(
+                "UPDATE subscriptions SET categories = ?, active = 1, updated_at = ? WHERE id = ?",
+                (json.dumps(list(merged)), iso(now), target.id),
+            )
+            await conn.execute(
+                "UPDATE subscriptions SET active = 0, updated_at = ? WHERE id = ?",
+                (iso(now), old.id),
+            )
+        return True
+
+    async def scheduled(self) -> list[Scheduled]:
+        """Every active subscription with its latest ledger row, in one query."""
+        rows = await self.db.fetchall(
+            """SELECT s.*, d.period AS last_period, d.status AS last_status,
+                      (SELECT until_at FROM deliveries
+                        WHERE subscription_id = s.id AND status IN ('sent', 'empty')
+                        ORDER BY period DESC LIMIT 1) AS last_until
+               FROM subscriptions s
+               LEFT JOIN deliveries d ON d.id = (
+                   SELECT id FROM deliveries WHERE subscription_id = s.id
+                   ORDER BY period DESC LIMIT 1)
+               WHERE s.active = 1 ORDER BY s.id"""
+        )
+        return [
+            Scheduled(
+                subscription=_subscription(row),
+                active_since=_time(row["active_since"] or row["created_at"]),
+                last_period=row["last_period"],
+                last_status=row["last_status"],
+                last_until=_time(row["last_until"]) if row["last_until"] else None,
+            )
+            for row in rows
+        ]
+
+    async def count_active(self) -> int:
+        row = await self.db.fetchone("SELECT count(*) FROM subscriptions WHERE active = 1")
+        return int(row[0])
+
+
+class DeliveryRepo:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(self, claims: Iterable[Claim], now: datetime) -> list[Delivery]:
+        """Write new periods as pending and take over pending ones, in one transaction.
+
+        Periods already final (sent, failed, skipped, empty) are left out: that is the
+        guarantee a restart relies on. Each claimed row counts one more attempt before
+        anything is sent, so a crash can repeat a period only a bounded number of times.
+        """
+        stamp = iso(now)
+        out: list[Delivery] = []
+        async with self.db.write() as conn:
+            for c in claims:
+                await conn.execute(
+                    """INSERT INTO deliveries(subscription_id, period, due_at, status, since,
+                                              until_at, created_at, updated_at)
+                       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)
+                       ON CONFLICT(subscription_id, period) DO NOTHING""",
+                    (
+                        c.subscription_id,
+                        c.period,
+                        iso(c.due_at),
+                        iso(c.since),
+                        iso(c.until),
+                        stamp,
+                        stamp,
+                    ),
+                )
+                cur = await conn.execute(
+                    """UPDATE deliveries SET attempts = attempts + 1, updated_at = ?
+                       WHERE subscription_id = ? AND period = ? AND status = 'pending'
+                       RETURNING *""",
+                    (stamp, c.subscription_id, c.period),
+                )
+                row = await cur.fetchone()
+                if row is not None:
+                    out.append(_delivery(row))
+        return out
+
+    async def finish(
+        self,
+        delivery_id: int,
+        status: str,
+        now: datetime,
+        items: int = 0,
+        error: str | None = None,
+    ) -> None:
+        """Record the outcome of a pending row."""
+        assert status in FINAL, status
+        await self.db.execute(
+            "UPDATE deliveries SET status = ?, items = ?, error = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'pending'",
+            (status, items, error, iso(now), delivery_id),
+        )
+
+    async def retrying(self, delivery_id: int, error: str, now: datetime) -> None:
+        """A transient failure: one more attempt is about to be made."""
+        await self.db.execute(
+            "UPDATE deliveries SET attempts = attempts + 1, error = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'pending'",
+            (error, iso(now), delivery_id),
+        )
+
+    async def record(
+        self,
+        subscription_id: int,
+        period: str,
+        due_at: datetime,
+        status: str,
+        now: datetime,
+        error: str | None = None,
+    ) -> bool:
+        """A period decided without sending (skipped as too old); False if it had a row."""
+        stamp = iso(now)
+        changed = await self.db.execute(
+            """INSERT INTO deliveries(subscription_id, period, due_at, status, error,
+                                      created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(subscription_id, period) DO UPDATE SET
+                 status = excluded.status, error = excluded.error,
+                 updated_at = excluded.updated_at
+               WHERE deliveries.status = 'pending'""",
+            (subscription_id, period, iso(due_at), status, error, stamp, stamp),
+        )
+        return changed > 0
+
+    async def for_subscription(self, subscription_id: int) -> list[Delivery]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY period",
+            (subscription_id,),
+        )
+        return [_delivery(r) for r in rows]
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per status, for `stats`."""
+        rows = await self.db.fetchall("SELECT status, count(*) FROM deliveries GROUP BY status")
+        return {row[0]: int(row[1]) for row in rows}
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _subscription(row: Any) -> Subscription:
+    platform, _, ident = str(row["channel"]).partition(":")
+    return Subscription(
+        id=row["id"],
+        channel=ChannelRef(platform, ident),
+        categories=tuple(json.loads(row["categories"])),
+        time=row["time"],
+        timezone=row["timezone"],
+        active=bool(row["active"]),
+        created_at=_time(row["created_at"]),
+    )
+
+
+def _delivery(row: Any) -> Delivery:
+    due = _time(row["due_at"])
+    return Delivery(
+        id=row["id"],
+        subscription_id=row["subscription_id"],
+        period=row["period"],
+        due_at=due,
+        status=row["status"],
+        attempts=row["attempts"],
+        since=_time(row["since"]) if row["since"] else due,
+        until=_time(row["until_at"]) if row["until_at"] else due,
+    )
