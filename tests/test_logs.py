@@ -1,0 +1,62 @@
+"""Structured log lines, and secrets that never reach them."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logs import event, setup_logging
+
+TOKEN = "123456:SECRET-telegram-token-value"
+
+
+@pytest.fixture
+def stream() -> Iterator[io.StringIO]:
+    out = io.StringIO()
+    yield out
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "prism", False):
+            root.removeHandler(handler)
+
+
+def test_logfmt_line_per_event(stream: io.StringIO) -> None:
+    setup_logging("INFO", "logfmt", [], stream)
+    event(logging.getLogger("prism.test"), "fetch", url="https://x.example/a b", status=200)
+    line = stream.getvalue().strip()
+    assert "level=info logger=prism.test event=fetch" in line
+    assert 'url="https://x.example/a b" status=200' in line
+    assert "\n" not in line
+
+
+def test_json_format(stream: io.StringIO) -> None:
+    setup_logging("INFO", "json", [], stream)
+    event(logging.getLogger("prism.test"), "analysis", id=7, backend="offline")
+    record = json.loads(stream.getvalue())
+    assert record["event"] == "analysis"
+    assert record["id"] == 7
+    assert record["backend"] == "offline"
+
+
+def test_secrets_are_redacted_everywhere(stream: io.StringIO) -> None:
+    setup_logging("DEBUG", "logfmt", [TOKEN], stream)
+    logger = logging.getLogger("prism.test")
+    logger.info("GET https://api.telegram.org/bot%s/getMe", TOKEN)
+    event(logger, "request", url=f"https://x/bot{TOKEN}/sendMessage")
+    try:
+        raise RuntimeError(f"failed with {TOKEN}")
+    except RuntimeError:
+        logger.exception("boom")
+    text = stream.getvalue()
+    assert TOKEN not in text
+    assert text.count("***") == 3
+
+
+def test_library_loggers_are_quieted(stream: io.StringIO) -> None:
+    setup_logging("DEBUG", "logfmt", [], stream)
+    logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot1:x/getMe")
+    assert stream.getvalue() == ""
