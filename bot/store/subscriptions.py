@@ -267,6 +267,15 @@ class DeliveryRepo:
         )
         return changed > 0
 
+    async def last_until(self, subscription_id: int) -> datetime | None:
+        """Where the subscription's last delivered digest ended (None: never delivered)."""
+        row = await self.db.fetchmaybe(
+            "SELECT until_at FROM deliveries WHERE subscription_id = ?"
+            " AND status IN ('sent', 'empty') ORDER BY period DESC LIMIT 1",
+            (subscription_id,),
+        )
+        return _time(row[0]) if row and row[0] else None
+
     async def for_subscription(self, subscription_id: int) -> list[Delivery]:
         rows = await self.db.fetchall(
             "SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY period",

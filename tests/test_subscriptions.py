@@ -1,0 +1,254 @@
+"""Subscriptions: parsing /subscribe arguments, merging, unsubscribing, listing, and the
+local-time arithmetic of delivery times across daylight-saving changes."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import Config
+from bot.errors import BadArguments
+from bot.models import ChannelRef, Item, Paragraph
+from bot.store import Store
+from bot.subscriptions import SubscriptionService, due_at, latest_due, next_due, parse_time
+from tests.support.digests import Clock, request, utc
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(utc("2026-03-28 12:00"))
+
+
+@pytest.fixture
+def subs(store: Store, config: Config, clock: Clock) -> SubscriptionService:
+    return SubscriptionService(store, config, clock)
+
+
+async def stored(store: Store, channel: str = "discord:100") -> tuple[object, ...]:
+    sub = await store.subscriptions.get(ChannelRef.parse(channel))
+    assert sub is not None
+    return (sub.categories, sub.time, sub.timezone, sub.active)
+
+
+# --- /subscribe ---------------------------------------------------------------------------
+
+
+async def test_subscribe_stores_categories_in_configured_order(subs, store) -> None:
+    reply = await subs.subscribe(request("subscribe", "technology Economy 08:00 Europe/Berlin"))
+    assert await stored(store) == (("Economy", "Technology"), "08:00", "Europe/Berlin", True)
+    assert reply.kind == "info" and reply.ephemeral
+    assert "Economy and Technology every day at 08:00 (Europe/Berlin)" in reply.plain_text()
+
+
+async def test_subscribe_reply_names_next_delivery_in_local_time(subs) -> None:
+    reply = await subs.subscribe(request("subscribe", "Economy 08:00 Europe/Berlin"))
+    assert Item("Next digest", "Sun 29 Mar 2026, 08:00 CEST") in reply.blocks
+
+
+async def test_subscribe_defaults_time_and_zone_from_config(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Science"))
+    assert await stored(store) == (("Science",), "08:00", "UTC", True)
+
+
+async def test_subscribe_again_merges_categories_and_keeps_time(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Technology 07:15 America/New_York"))
+    reply = await subs.subscribe(request("subscribe", "economy, technology"))
+    assert await stored(store) == (("Economy", "Technology"), "07:15", "America/New_York", True)
+    assert reply.plain_text().startswith("Subscribed\nAdded Economy.")
+
+
+async def test_subscribe_with_only_a_time_changes_the_time(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Economy"))
+    await subs.subscribe(request("subscribe", "9:30 europe/berlin"))
+    assert await stored(store) == (("Economy",), "09:30", "Europe/Berlin", True)
+
+
+async def test_multi_word_categories_are_matched(store, config, clock) -> None:
+    custom = config.with_overrides(categories={"names": ["Middle East", "Economy"]})
+    service = SubscriptionService(store, custom, clock)
+    await service.subscribe(request("subscribe", "economy middle east"))
+    assert await stored(store) == (("Middle East", "Economy"), "08:00", "UTC", True)
+
+
+async def test_unknown_category_suggests_a_prefix_match_and_lists_all(subs) -> None:
+    with pytest.raises(BadArguments) as err:
+        await subs.subscribe(request("subscribe", "Economy Tech"))
+    assert str(err.value).startswith("Unknown category 'Tech'. Did you mean Technology?")
+    assert "Categories: World, Politics, Economy, Business, Technology" in str(err.value)
+
+
+async def test_misspelt_category_suggests_the_close_match(subs) -> None:
+    with pytest.raises(BadArguments, match=r"Unknown category 'Econmy'\. Did you mean Economy\?"):
+        await subs.subscribe(request("subscribe", "Econmy"))
+
+
+async def test_unknown_zone_suggests_close_matches(subs) -> None:
+    with pytest.raises(
+        BadArguments, match=r"Unknown time zone 'Europe/Berln'\. Did you mean Europe/Berlin"
+    ):
+        await subs.subscribe(request("subscribe", "Economy Europe/Berln"))
+
+
+async def test_time_out_of_range_is_refused(subs) -> None:
+    with pytest.raises(BadArguments, match=r"'25:00' is not a time of day: use HH:MM"):
+        await subs.subscribe(request("subscribe", "Economy 25:00"))
+
+
+async def test_two_times_are_refused(subs) -> None:
+    with pytest.raises(BadArguments, match="Give one delivery time, not 08:00 and 09:00"):
+        await subs.subscribe(request("subscribe", "Economy 08:00 09:00"))
+
+
+async def test_two_zones_are_refused(subs) -> None:
+    with pytest.raises(BadArguments, match="Give one time zone, not UTC and Europe/Berlin"):
+        await subs.subscribe(request("subscribe", "Economy UTC Europe/Berlin"))
+
+
+async def test_subscribe_without_a_category_says_how(subs) -> None:
+    with pytest.raises(BadArguments, match=r"Name at least one category: /subscribe <category…>"):
+        await subs.subscribe(request("subscribe", "08:00"))
+
+
+async def test_failed_subscribe_stores_nothing(subs, store) -> None:
+    with pytest.raises(BadArguments):
+        await subs.subscribe(request("subscribe", "Economy Nonsense"))
+    assert await store.subscriptions.get(ChannelRef.parse("discord:100")) is None
+
+
+# --- /unsubscribe and /subscriptions ------------------------------------------------------
+
+
+async def test_unsubscribe_named_keeps_the_rest(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Economy Science Sports"))
+    reply = await subs.unsubscribe(request("unsubscribe", "science"))
+    assert await stored(store) == (("Economy", "Sports"), "08:00", "UTC", True)
+    assert "Removed Science. Still subscribed to Economy and Sports." in reply.plain_text()
+
+
+async def test_unsubscribe_all_deactivates(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Economy Science"))
+    reply = await subs.unsubscribe(request("unsubscribe", ""))
+    assert await stored(store) == ((), "08:00", "UTC", False)
+    assert reply.blocks == (Paragraph("This channel no longer gets a daily digest."),)
+
+
+async def test_unsubscribe_last_category_deactivates(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Economy"))
+    await subs.unsubscribe(request("unsubscribe", "Economy"))
+    assert (await stored(store))[3] is False
+
+
+async def test_unsubscribe_a_category_not_subscribed(subs) -> None:
+    await subs.subscribe(request("subscribe", "Economy"))
+    with pytest.raises(
+        BadArguments, match=r"not subscribed to Sports \(subscribed: Economy\)"
+    ):
+        await subs.unsubscribe(request("unsubscribe", "Sports"))
+
+
+async def test_unsubscribe_refuses_a_time(subs) -> None:
+    await subs.subscribe(request("subscribe", "Economy"))
+    with pytest.raises(BadArguments, match="/unsubscribe takes categories only"):
+        await subs.unsubscribe(request("unsubscribe", "Economy 08:00"))
+
+
+async def test_unsubscribe_without_subscription_says_so(subs) -> None:
+    reply = await subs.unsubscribe(request("unsubscribe", ""))
+    assert reply.title == "No subscription"
+
+
+async def test_resubscribing_reactivates_with_only_the_new_categories(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Economy Science 10:00"))
+    await subs.unsubscribe(request("unsubscribe", ""))
+    await subs.subscribe(request("subscribe", "Sports"))
+    assert await stored(store) == (("Sports",), "10:00", "UTC", True)
+
+
+async def test_list_shows_next_delivery_in_local_time(subs) -> None:
+    await subs.subscribe(request("subscribe", "Economy Climate 08:00 Europe/Berlin"))
+    reply = await subs.list(request("subscriptions", ""))
+    assert reply.blocks == (
+        Item(
+            "Economy and Climate",
+            "every day at 08:00 (Europe/Berlin)",
+            "next: Sun 29 Mar 2026, 08:00 CEST",
+        ),
+    )
+
+
+async def test_list_without_subscription(subs) -> None:
+    reply = await subs.list(request("subscriptions", "", channel="telegram:-5"))
+    assert reply.title == "No subscription"
+    assert "/subscribe <category…> [HH:MM] [timezone]" in reply.plain_text()
+
+
+async def test_deactivate_and_move(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Economy", channel="telegram:-5"))
+    await subs.move(ChannelRef("telegram", "-5"), "-1005")
+    assert await store.subscriptions.get(ChannelRef("telegram", "-5")) is None
+    assert await stored(store, "telegram:-1005") == (("Economy",), "08:00", "UTC", True)
+    await subs.deactivate(ChannelRef("telegram", "-1005"), "blocked")
+    assert (await stored(store, "telegram:-1005"))[3] is False
+
+
+async def test_move_onto_an_existing_subscription_merges(subs, store) -> None:
+    await subs.subscribe(request("subscribe", "Economy", channel="telegram:-5"))
+    await subs.subscribe(request("subscribe", "Sports", channel="telegram:-1005"))
+    await subs.move(ChannelRef("telegram", "-5"), "-1005")
+    assert await stored(store, "telegram:-1005") == (("Sports", "Economy"), "08:00", "UTC", True)
+    assert (await stored(store, "telegram:-5"))[3] is False
+
+
+# --- local time -------------------------------------------------------------------------
+
+
+def test_parse_time_normalises() -> None:
+    assert [parse_time(t) for t in ("8:00", "08:05", "7.30", "21h15", "Economy")] == [
+        "08:00",
+        "08:05",
+        "07:30",
+        "21:15",
+        None,
+    ]
+
+
+def test_due_at_on_an_ordinary_day() -> None:
+    assert due_at(utc("2026-03-28 00:00").date(), "08:00", BERLIN) == utc("2026-03-28 07:00")
+
+
+def test_nonexistent_time_goes_out_when_the_clocks_jump() -> None:
+    # 02:30 does not exist in Berlin on 29 March 2026: 02:00 CET became 03:00 CEST.
+    assert due_at(utc("2026-03-29 00:00").date(), "02:30", BERLIN) == utc("2026-03-29 01:00")
+    assert due_at(utc("2026-03-08 00:00").date(), "02:30", NEW_YORK) == utc("2026-03-08 07:00")
+
+
+def test_ambiguous_time_goes_out_at_its_first_occurrence() -> None:
+    # 02:30 happens twice in Berlin on 25 October 2026: first in CEST (00:30 UTC).
+    assert due_at(utc("2026-10-25 00:00").date(), "02:30", BERLIN) == utc("2026-10-25 00:30")
+    assert due_at(utc("2026-11-01 00:00").date(), "01:30", NEW_YORK) == utc("2026-11-01 05:30")
+
+
+def test_delivery_time_follows_the_local_clock_across_dst() -> None:
+    before = due_at(utc("2026-03-28 00:00").date(), "08:00", BERLIN)
+    after = due_at(utc("2026-03-29 00:00").date(), "08:00", BERLIN)
+    assert (before, after) == (utc("2026-03-28 07:00"), utc("2026-03-29 06:00"))
+
+
+def test_latest_due_is_yesterday_until_todays_time() -> None:
+    assert latest_due(utc("2026-03-29 05:59"), "08:00", BERLIN) == (
+        "2026-03-28",
+        utc("2026-03-28 07:00"),
+    )
+    assert latest_due(utc("2026-03-29 06:00"), "08:00", BERLIN) == (
+        "2026-03-29",
+        utc("2026-03-29 06:00"),
+    )
+
+
+def test_next_due_skips_the_gap() -> None:
+    assert next_due(utc("2026-03-29 00:00"), "02:30", BERLIN) == utc("2026-03-29 01:00")
+    assert next_due(utc("2026-03-29 01:00"), "02:30", BERLIN) == utc("2026-03-30 00:30")
