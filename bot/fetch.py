@@ -1,0 +1,513 @@
+"""The SSRF-safe fetcher: only public http(s) pages, bounded in size, time and redirects.
+
+Links come from strangers, so the fetcher treats every one as hostile. It resolves the
+host itself, refuses any address in an explicit list of non-public ranges (IPv6 forms
+that embed an IPv4 address are unwrapped and checked as IPv4), then dials exactly the
+address it checked: an httpcore network backend maps the host name to the vetted IP,
+so there is no second DNS lookup to rebind, while the Host header, TLS SNI and
+certificate checks still use the name. Every redirect hop goes through the same gate.
+The body is read raw and decompressed here, a bounded slice at a time, so a gzip bomb
+costs at most `max_bytes` of memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import re
+import socket
+import ssl
+import zlib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextvars import ContextVar
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Protocol
+
+import certifi
+import httpcore
+import httpx
+
+from bot.config import FetchConfig
+from bot.errors import (
+    BlockedAddress,
+    FetchFailed,
+    NotALink,
+    NotAnArticle,
+    PageNotFound,
+    TimedOut,
+    TooLarge,
+    TooManyRedirects,
+)
+from bot.links import ParsedUrl, parse_url
+from bot.models import Page
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Explicit lists on purpose: ipaddress.is_private / is_global vary by Python release.
+BLOCKED_V4: tuple[tuple[str, str], ...] = (
+    ("0.0.0.0/8", "unspecified"),
+    ("10.0.0.0/8", "private"),
+    ("100.64.0.0/10", "shared (carrier-grade NAT)"),
+    ("127.0.0.0/8", "loopback"),
+    ("169.254.0.0/16", "link-local"),
+    ("172.16.0.0/12", "private"),
+    ("192.0.0.0/24", "reserved"),
+    ("192.0.2.0/24", "documentation"),
+    ("192.88.99.0/24", "reserved"),
+    ("192.168.0.0/16", "private"),
+    ("198.18.0.0/15", "benchmarking"),
+    ("198.51.100.0/24", "documentation"),
+    ("203.0.113.0/24", "documentation"),
+    ("224.0.0.0/4", "multicast"),
+    ("240.0.0.0/4", "reserved"),
+    ("255.255.255.255/32", "broadcast"),
+)
+BLOCKED_V6: tuple[tuple[str, str], ...] = (
+    ("::/128", "unspecified"),
+    ("::1/128", "loopback"),
+    ("fc00::/7", "private"),
+    ("fe80::/10", "link-local"),
+    ("fec0::/10", "site-local"),
+    ("ff00::/8", "multicast"),
+    ("2001:db8::/32", "documentation"),
+    ("100::/64", "discard-only"),
+    ("2001::/23", "reserved"),  # IETF protocol assignments, Teredo 2001::/32 included
+    ("64:ff9b:1::/48", "local-use NAT64"),
+)
+_V4_NETS = tuple((ipaddress.IPv4Network(net), why) for net, why in BLOCKED_V4)
+_V6_NETS = tuple((ipaddress.IPv6Network(net), why) for net, why in BLOCKED_V6)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 64 * 1024
+
+# The address this task checked for (host, port); the network backend dials only that.
+_PINNED: ContextVar[tuple[str, int, str] | None] = ContextVar("prism_fetch_pin", default=None)
+
+
+class HostResolver(Protocol):
+    """Turns a host name into addresses; injectable so tests control what names mean."""
+
+    async def resolve(self, host: str, port: int) -> list[str]: ...
+
+
+class SystemResolver:
+    """The operating system's resolver, off the event loop (loop.getaddrinfo)."""
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            raise FetchFailed("the site's name could not be resolved") from None
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+# --- the address gate --------------------------------------------------------------------
+
+
+def parse_networks(cidrs: Iterable[str]) -> tuple[IPNetwork, ...]:
+    """`[fetch] allow_networks` as network objects (config validation already ran)."""
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries: mapped, compatible, NAT64, 6to4, Teredo."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _COMPATIBLE or ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def blocked_reason(ip: IPAddress, allow: Sequence[IPNetwork] = ()) -> str | None:
+    """Why `ip` may not be fetched ("loopback", "private", …), or None when it may."""
+    if _allowed(ip, allow):
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.scope_id:
+            ip = ipaddress.IPv6Address(ip.compressed.split("%", 1)[0])
+        for net6, why in _V6_NETS:
+            if ip in net6:
+                return why
+        inner = embedded_ipv4(ip)
+        if inner is None:
+            return None
+        if _allowed(inner, allow):
+            return None
+        ip = inner
+    for net4, why in _V4_NETS:
+        if ip in net4:
+            return why
+    return None
+
+
+def _allowed(ip: IPAddress, allow: Sequence[IPNetwork]) -> bool:
+    return any(ip.version == net.version and ip in net for net in allow)
+
+
+def check_address(ip: IPAddress | str, allow: Sequence[IPNetwork] = ()) -> IPAddress:
+    """The address, if it may be fetched; BlockedAddress (never naming the IP) if not."""
+    try:
+        address = ipaddress.ip_address(ip) if isinstance(ip, str) else ip
+    except ValueError:
+        raise FetchFailed("the site's name resolved to something that is not an address") from None
+    reason = blocked_reason(address, allow)
+    if reason is not None:
+        raise BlockedAddress(
+            f"that link leads to a {reason} address; only public web sites are fetched"
+        )
+    return address
+
+
+# --- dialling only what was checked ------------------------------------------------------
+
+
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Dials the vetted address for the host being fetched, and nothing else."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        pin = _PINNED.get()
+        if pin is None or (pin[0], pin[1]) != (host, port):
+            raise httpcore.ConnectError("refusing to dial an address that was not checked")
+        return await self._inner.connect_tcp(
+            pin[2], port, timeout=timeout, local_address=local_address,
+            socket_options=socket_options,
+        )  # fmt: skip
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are never fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with a connection pool whose backend is PinnedBackend."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend | None = None) -> None:
+        super().__init__(trust_env=False)  # an environment proxy would bypass the pin
+        if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
+            raise RuntimeError("httpx changed its transport internals: cannot pin addresses")
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl.create_default_context(cafile=certifi.where()),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=PinnedBackend(backend),
+        )
+
+
+# --- the fetcher --------------------------------------------------------------------------
+
+
+class Fetcher:
+    """Fetches one public HTML page: `await fetcher.fetch(url) -> Page`."""
+
+    def __init__(
+        self,
+        config: FetchConfig,
+        *,
+        resolver: HostResolver | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        """`transport` replaces the pinned one (tests only); `network_backend` sits under it."""
+        self.config = config
+        self._allow = parse_networks(config.allow_networks)
+        self._resolver: HostResolver = resolver or SystemResolver()
+        self._client = httpx.AsyncClient(
+            transport=transport or PinnedTransport(network_backend),
+            trust_env=False,
+            follow_redirects=False,
+            timeout=httpx.Timeout(config.timeout_s),
+            cookies=_NoCookies(),
+            headers={
+                "User-Agent": config.user_agent,
+                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+                "Accept-Encoding": "gzip, deflate",
+            },
+        )
+        self._all = asyncio.Semaphore(config.max_concurrency)
+        self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str) -> Page:
+        """The page at `url` after redirects, as raw bytes; a PrismError when refused."""
+        first = parse_url(url)
+        async with self._all, self._host_slot(first.host):
+            try:
+                async with asyncio.timeout(self.config.timeout_s):
+                    return await self._follow(url, first)
+            except TimeoutError:
+                raise TimedOut(self._too_slow()) from None
+            except httpx.TimeoutException:
+                raise TimedOut(self._too_slow()) from None
+            except httpx.TransportError:
+                raise FetchFailed("could not connect to the site") from None
+
+    def _too_slow(self) -> str:
+        return f"the site took too long to answer (over {self.config.timeout_s:g} s)"
+
+    @contextlib.asynccontextmanager
+    async def _host_slot(self, host: str) -> AsyncIterator[None]:
+        """At most `per_host_concurrency` fetches per host; idle semaphores are dropped."""
+        entry = self._hosts.get(host)
+        semaphore, users = entry or (asyncio.Semaphore(self.config.per_host_concurrency), 0)
+        self._hosts[host] = (semaphore, users + 1)
+        try:
+            async with semaphore:
+                yield
+        finally:
+            semaphore, users = self._hosts[host]
+            if users <= 1:
+                del self._hosts[host]
+            else:
+                self._hosts[host] = (semaphore, users - 1)
+
+    async def _follow(self, url: str, target: ParsedUrl) -> Page:
+        """Request, re-checking every hop; stop at the first non-redirect answer."""
+        seen = {target.url}
+        cookies = httpx.Cookies()
+        for _ in range(self.config.max_redirects + 1):
+            address = await self._vet(target)
+            token = _PINNED.set((target.host, target.port, address))
+            try:
+                request = self._client.build_request("GET", target.url, cookies=cookies)
+                response = await self._client.send(request, stream=True)
+                try:
+                    cookies.extract_cookies(response)
+                    location = _redirect_location(response)
+                    if location is None:
+                        return await self._page(url, target, response)
+                finally:
+                    await response.aclose()
+            finally:
+                _PINNED.reset(token)
+            target = _next_hop(target, location)
+            if target.url in seen:
+                raise TooManyRedirects("the page redirects in a loop")
+            seen.add(target.url)
+        raise TooManyRedirects(f"too many redirects (more than {self.config.max_redirects})")
+
+    async def _vet(self, target: ParsedUrl) -> str:
+        """Resolve (unless numeric) and check every address; the first one is dialled."""
+        if target.ip is not None:
+            return str(check_address(target.ip, self._allow))
+        addresses = await self._resolver.resolve(target.host, target.port)
+        if not addresses:
+            raise FetchFailed("the site's name could not be resolved")
+        checked = [check_address(a, self._allow) for a in addresses]
+        return str(checked[0]).split("%", 1)[0]
+
+    async def _page(self, url: str, target: ParsedUrl, response: httpx.Response) -> Page:
+        _check_status(response.status_code)
+        content_type = response.headers.get("content-type", "")
+        mime = content_type.split(";", 1)[0].strip().lower()
+        if mime and mime not in HTML_TYPES and mime != "application/octet-stream":
+            raise NotAnArticle(describe_type(mime))
+        self._check_length(response)
+        body = await self._read(response)
+        if mime not in HTML_TYPES:
+            mime = sniff(body)
+        return Page(
+            url=url,
+            final_url=target.url,
+            status=response.status_code,
+            content_type=mime,
+            charset=header_charset(content_type) or meta_charset(body),
+            body=body,
+        )
+
+    def _check_length(self, response: httpx.Response) -> None:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.config.max_bytes:
+            raise TooLarge(self._too_large())
+
+    def _too_large(self) -> str:
+        return f"the page is too large (over {self.config.max_bytes // 1_000_000 or 1} MB)"
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        """The decompressed body, refused as soon as it passes `max_bytes`."""
+        limit = self.config.max_bytes
+        decoder = _Decoder(response.headers.get("content-encoding", ""), limit)
+        parts: list[bytes] = []
+        size = 0
+        async for raw in response.aiter_raw(_CHUNK):
+            for chunk in decoder.feed(raw):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(self._too_large())
+                parts.append(chunk)
+        tail = decoder.finish()
+        if size + len(tail) > limit:
+            raise TooLarge(self._too_large())
+        return b"".join([*parts, tail])
+
+
+class _NoCookies(httpx.Cookies):
+    """The shared client keeps no cookies: each fetch has its own jar (no cross-talk)."""
+
+    def __init__(self) -> None:
+        super().__init__(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+
+
+class _Decoder:
+    """Content-Encoding undone in slices no bigger than the remaining budget."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        name = encoding.strip().lower()
+        self._limit = limit
+        self._zlib: zlib._Decompress | None
+        if name in ("", "identity"):
+            self._zlib = None
+        elif name in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif name == "deflate":
+            self._zlib = zlib.decompressobj(zlib.MAX_WBITS)
+        else:
+            raise FetchFailed("the site sent the page in an encoding the bot cannot read")
+
+    def feed(self, data: bytes) -> Iterable[bytes]:
+        if self._zlib is None:
+            yield data
+            return
+        try:
+            chunk = self._zlib.decompress(data, self._limit + 1)
+            while chunk:
+                yield chunk  # the caller stops us once the budget is spent
+                chunk = self._zlib.decompress(self._zlib.unconsumed_tail, self._limit + 1)
+        except zlib.error:
+            raise FetchFailed("the page's compressed data is corrupt") from None
+
+    def finish(self) -> bytes:
+        """Whatever the decompressor still holds (bounded by the budget)."""
+        if self._zlib is None:
+            return b""
+        try:
+            return self._zlib.flush(self._limit + 1)
+        except zlib.error:
+            raise FetchFailed("the page's compressed data is corrupt") from None
+
+
+def _redirect_location(response: httpx.Response) -> str | None:
+    if response.status_code not in REDIRECTS:
+        return None
+    location = str(response.headers.get("location", ""))
+    if not location:
+        raise FetchFailed(f"the site answered {response.status_code} without a location")
+    return location
+
+
+def _next_hop(current: ParsedUrl, location: str) -> ParsedUrl:
+    try:
+        joined = str(httpx.URL(current.url).join(location))
+    except httpx.InvalidURL:
+        raise NotALink("the page redirects to an invalid link") from None
+    return parse_url(joined)
+
+
+def _check_status(status: int) -> None:
+    if status in (404, 410):
+        raise PageNotFound(f"the page was not found ({status})")
+    if status >= 300:
+        raise FetchFailed(f"the site answered with an error ({status})")
+
+
+# --- content type and charset ------------------------------------------------------------
+
+_TYPE_NAMES = (
+    ("application/pdf", "a PDF"),
+    ("image/", "an image"),
+    ("video/", "a video"),
+    ("audio/", "an audio file"),
+    ("application/json", "JSON data"),
+    ("text/plain", "a plain-text file"),
+    ("application/rss+xml", "a news feed"),
+    ("application/atom+xml", "a news feed"),
+    ("application/xml", "an XML document"),
+    ("text/xml", "an XML document"),
+    ("text/css", "a style sheet"),
+    ("application/javascript", "a script"),
+    ("text/javascript", "a script"),
+    ("application/zip", "a download"),
+    ("application/msword", "a document"),
+    ("application/vnd.", "a document"),
+)
+
+
+def describe_type(mime: str) -> str:
+    """'that is a PDF, not an article page' and friends, for a non-HTML content type."""
+    for prefix, name in _TYPE_NAMES:
+        if mime.startswith(prefix):
+            return f"that is {name}, not an article page"
+    safe = re.sub(r"[^a-z0-9.+/-]", "", mime)[:60]
+    return f"that is not an article page (it is {safe or 'an unknown type'})"
+
+
+_MAGIC = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"PK\x03\x04", "application/zip"),
+)
+_HTML_START = re.compile(rb"\s*(?:<!doctype\s+html|<html|<head|<body|<!--|<meta|<title|<p\b)", re.I)
+
+
+def sniff(body: bytes) -> str:
+    """The content type of an untyped body: HTML if it starts like HTML, else refused."""
+    head = body[:1024].removeprefix(b"\xef\xbb\xbf")
+    for magic, mime in _MAGIC:
+        if head.startswith(magic):
+            raise NotAnArticle(describe_type(mime))
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        raise NotAnArticle(describe_type("image/webp"))
+    if _HTML_START.match(head):
+        return "text/html"
+    raise NotAnArticle("that is not an article page (no HTML found)")
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]+?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
+
+
+def header_charset(content_type: str) -> str | None:
+    """The charset parameter of a Content-Type header, lower-cased."""
+    match = _HEADER_CHARSET.search(content_type)
+    return match.group(1).lower() if match else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    """A BOM, or an early <meta charset> / http-equiv Content-Type, lower-cased."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        return "utf-8"
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    match = _META_CHARSET.search(body[:4096])
+    return match.group(1).decode("ascii").lower() if match else None
