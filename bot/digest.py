@@ -193,7 +193,7 @@ class DigestService:
         """The period this subscription is owed now, if any; too-old ones are skipped."""
         sub = entry.subscription
         period, due = latest_due(now, sub.time, check_zone(sub.timezone))
-        if due < entry.active_since:
+        if due <= entry.active_since:
             return None  # it fell due before the channel subscribed
         if entry.last_period is not None and (
             entry.last_period > period
@@ -217,8 +217,7 @@ class DigestService:
                     reason="older than catch_up_hours",
                 )
             return None
-        since = entry.last_until or now - FIRST_WINDOW
-        return Claim(sub.id, period, due, since, now)
+        return Claim(sub.id, period, due, _since(entry, now), now)
 
     async def _content(self, jobs: list[_Job]) -> dict[tuple[Any, ...], list[Analysis]]:
         """One query per distinct (categories, window): a big fan-out shares a handful."""
@@ -340,6 +339,14 @@ class DigestService:
         if platform not in self._pacers:
             self._pacers[platform] = pacer_for(platform, self.config.digest)
         return self._pacers[platform]
+
+
+def _since(entry: Scheduled, now: datetime) -> datetime:
+    """Where a digest starts: at the last delivered one, but never before the day
+    preceding (re)activation, so a first digest covers a day and a channel that comes
+    back after unsubscribing is not flooded; skipped or failed periods are made up."""
+    floor = min(now - FIRST_WINDOW, entry.active_since)
+    return max(entry.last_until, floor) if entry.last_until else floor
 
 
 def _key(job: _Job) -> tuple[Any, ...]:

@@ -144,9 +144,7 @@ async def test_unsubscribe_last_category_deactivates(subs, store) -> None:
 
 async def test_unsubscribe_a_category_not_subscribed(subs) -> None:
     await subs.subscribe(request("subscribe", "Economy"))
-    with pytest.raises(
-        BadArguments, match=r"not subscribed to Sports \(subscribed: Economy\)"
-    ):
+    with pytest.raises(BadArguments, match=r"not subscribed to Sports \(subscribed: Economy\)"):
         await subs.unsubscribe(request("unsubscribe", "Sports"))
 
 
