@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -78,11 +79,15 @@ class TelegramAdapter:
     def __init__(self, config: Config, core: CoreLike, *, typing_every: float = 4.0) -> None:
         if not config.telegram.token:
             raise ConfigError("[telegram] token: required to run the Telegram adapter")
+        # PTB 22 warns on every RetryAfter unless time periods are opted in as timedelta;
+        # this adapter reads none of them as numbers, so opt in (documented PTB switch).
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.config = config
         self.core = core
         self.typing_every = typing_every
         self._shown: OrderedDict[tuple[int, int], int] = OrderedDict()
         self._redact = RedactFilter([config.telegram.token, config.telegram.secret_token])
+        self._quiet_url_loggers(True)  # before building: PTB logs its API URL right away
         self.app: TelegramApp = self._build()
 
     def _build(self) -> TelegramApp:

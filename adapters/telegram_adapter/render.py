@@ -70,7 +70,7 @@ def paragraphs(reply: Reply, bot_username: str = "") -> list[Para]:
         out.extend(_block(block, bot_username))
     if reply.footer:
         out.append((Run(reply.footer, ("i",)),))
-    return [p for p in out if any(r.text.strip() for r in p)]
+    return [_trim(_strip_start(p)) for p in out if any(r.text.strip() for r in p)]
 
 
 def _block(block: Block, bot_username: str) -> list[Para]:
@@ -159,8 +159,11 @@ def pack(paras: list[Para], limit: int = LIMIT) -> list[list[Para]]:
                 current.append(rest)
                 size += sep + para_len(rest)
                 break
-            # Into a started part only whole sentences; a fresh part may cut finer.
-            head, rest = cut(rest, room, fine=not current) if room > 0 else ((), rest)
+            head: Para = ()
+            if para_len(rest) > limit and room > 0:
+                # Too long for any part: fill this one with whole sentences (a fresh
+                # part may cut at words, or characters for one enormous word).
+                head, rest = cut(rest, room, fine=not current)
             if head:
                 current.append(head)
             if current:
