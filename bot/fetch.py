@@ -61,8 +61,8 @@ BLOCKED_V4: tuple[tuple[str, str], ...] = (
     ("198.51.100.0/24", "documentation"),
     ("203.0.113.0/24", "documentation"),
     ("224.0.0.0/4", "multicast"),
+    ("255.255.255.255/32", "broadcast"),  # before 240/4, which also holds it
     ("240.0.0.0/4", "reserved"),
-    ("255.255.255.255/32", "broadcast"),
 )
 BLOCKED_V6: tuple[tuple[str, str], ...] = (
     ("::/128", "unspecified"),
@@ -209,11 +209,12 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport, with a connection pool whose backend is PinnedBackend."""
 
     def __init__(self, backend: httpcore.AsyncNetworkBackend | None = None) -> None:
-        super().__init__(trust_env=False)  # an environment proxy would bypass the pin
+        context = ssl.create_default_context(cafile=certifi.where())
+        super().__init__(verify=context, trust_env=False)  # a proxy would bypass the pin
         if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
             raise RuntimeError("httpx changed its transport internals: cannot pin addresses")
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl.create_default_context(cafile=certifi.where()),
+            ssl_context=context,
             max_connections=100,
             max_keepalive_connections=20,
             keepalive_expiry=5.0,
@@ -244,7 +245,7 @@ class Fetcher:
             trust_env=False,
             follow_redirects=False,
             timeout=httpx.Timeout(config.timeout_s),
-            cookies=_NoCookies(),
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),  # per fetch
             headers={
                 "User-Agent": config.user_agent,
                 "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
@@ -368,13 +369,6 @@ class Fetcher:
         if size + len(tail) > limit:
             raise TooLarge(self._too_large())
         return b"".join([*parts, tail])
-
-
-class _NoCookies(httpx.Cookies):
-    """The shared client keeps no cookies: each fetch has its own jar (no cross-talk)."""
-
-    def __init__(self) -> None:
-        super().__init__(CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
 
 
 class _Decoder:
