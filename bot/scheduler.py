@@ -43,6 +43,7 @@ class DigestScheduler:
         self._scheduler: AsyncIOScheduler | None = None
         self._passes: set[asyncio.Task[DeliveryReport]] = set()
         self.reports: list[DeliveryReport] = []  # the latest passes, newest last
+        self.completed = 0  # passes finished since construction
 
     @property
     def running(self) -> bool:
@@ -82,8 +83,9 @@ class DigestScheduler:
             report = await self.digests.send_due(self.senders)
         except Exception:  # a broken pass must not stop the ticks
             log.exception("digest pass failed")
-            return DeliveryReport()
+            report = DeliveryReport()
         self.reports = [*self.reports[-9:], report]
+        self.completed += 1
         return report
 
     async def idle(self) -> None:
