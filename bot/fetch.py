@@ -269,8 +269,8 @@ class Fetcher:
                 raise TimedOut(self._too_slow()) from None
             except httpx.TimeoutException:
                 raise TimedOut(self._too_slow()) from None
-            except httpx.TransportError:
-                raise FetchFailed("could not connect to the site") from None
+            except httpx.TransportError as exc:
+                raise FetchFailed(_transport_failure(exc)) from None
 
     def _too_slow(self) -> str:
         return f"the site took too long to answer (over {self.config.timeout_s:g} s)"
@@ -407,6 +407,20 @@ class _Decoder:
             return self._zlib.flush(self._limit + 1)
         except zlib.error:
             raise FetchFailed("the page's compressed data is corrupt") from None
+
+
+def _transport_failure(exc: BaseException) -> str:
+    """A one-line answer for a connection failure; certificate trouble is named."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return "the site's security certificate could not be verified"
+        if isinstance(seen, ssl.SSLError):
+            return "a secure connection to the site could not be made"
+        seen = seen.__cause__ or seen.__context__
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect to the site"
+    return "the connection to the site failed"
 
 
 def _redirect_location(response: httpx.Response) -> str | None:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import gzip
 import ipaddress
+import shutil
 import socket
+import ssl
+import subprocess
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpcore
 import pytest
@@ -588,3 +592,51 @@ async def test_fetches_overall_are_bounded(make: MakeRig, article_site: Site) ->
     urls = [f"http://{name}:{port}/busy" for name in names]
     await asyncio.gather(*(rig.fetcher.fetch(url) for url in urls))
     assert state["peak"] == 3
+
+
+# --- TLS: the name is used for SNI and verification, the vetted address for the dial -------
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for news.test (made with the openssl tool)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=news.test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+async def _hello(request: web.Request) -> web.Response:
+    return web.Response(text="<p>hi</p>", content_type="text/html")
+
+
+@pytest.fixture
+async def tls_site(certificate: tuple[Path, Path]) -> AsyncIterator[tuple[int, list[str]]]:
+    """An HTTPS server with that certificate, recording the SNI names it receives."""
+    names: list[str] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    context.sni_callback = lambda sock, name, ctx: names.append(name or "")  # type: ignore[assignment,misc]
+    app = web.Application()
+    app.router.add_get("/", _hello)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context).start()
+    yield runner.addresses[0][1], names
+    await runner.cleanup()
+
+
+async def test_tls_uses_the_name_and_verifies_the_certificate(
+    make: MakeRig, tls_site: tuple[int, list[str]]
+) -> None:
+    port, names = tls_site
+    rig = make(names={"news.test": ["127.0.0.1"]})
+    with pytest.raises(FetchFailed, match="certificate could not be verified"):
+        await rig.fetcher.fetch(f"https://news.test:{port}/")
+    assert names == ["news.test"]  # SNI carried the host name
+    assert rig.backend.attempts == [("127.0.0.1", port)]  # the dial went to the vetted IP
