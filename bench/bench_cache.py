@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fill  # noqa: E402
-from bot.config import Config  # noqa: E402
-from bot.core import Core  # noqa: E402
-from bot.models import ChannelRef, Request  # noqa: E402
+from bench.common import fill
+from bot.config import Config
+from bot.core import Core
+from bot.models import ChannelRef, Request
 
 
 async def main(analyses: int, requests: int) -> None:

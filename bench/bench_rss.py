@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fill  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bench.common import fill
+from bot.store import Store
 
 
 async def main(analyses: int, idle: float) -> None:
@@ -42,7 +42,7 @@ async def main(analyses: int, idle: float) -> None:
         while b"event=running" not in await proc.stderr.readline():
             pass
         await asyncio.sleep(idle)
-        status = Path(f"/proc/{proc.pid}/status").read_text()
+        status = await asyncio.to_thread(Path(f"/proc/{proc.pid}/status").read_text)
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         proc.terminate()
         await proc.wait()

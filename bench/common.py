@@ -8,11 +8,41 @@ from datetime import UTC, datetime, timedelta
 from bot.models import Article, Draft, Generator, Section
 from bot.store import Store
 
-WORDS = (
-    "market inflation harbour council budget energy vaccine court election climate "
-    "drought tariff union strike export shipping bank rates wage pension league final "
-    "orbit telescope reactor grid battery chip factory museum festival treaty border"
-).split()
+WORDS = [
+    "market",
+    "inflation",
+    "harbour",
+    "council",
+    "budget",
+    "energy",
+    "vaccine",
+    "court",
+    "election",
+    "climate",
+    "drought",
+    "tariff",
+    "union",
+    "strike",
+    "export",
+    "shipping",
+    "bank",
+    "rates",
+    "wage",
+    "pension",
+    "league",
+    "final",
+    "orbit",
+    "telescope",
+    "reactor",
+    "grid",
+    "battery",
+    "chip",
+    "factory",
+    "museum",
+    "festival",
+    "treaty",
+    "border",
+]
 CATEGORIES = ("World", "Politics", "Economy", "Business", "Technology", "Science")
 
 
