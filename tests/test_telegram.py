@@ -458,3 +458,37 @@ async def test_every_message_sent_was_valid_telegram_html(
     assert bot_api.sent[1]["text"] == "usage: /analyze <url>"
     assert "reply_parameters" not in info_call.params
     assert error_call.params["reply_parameters"]["message_id"] == trigger["message_id"]
+
+
+class SlowCore(RecordingCore):
+    """Takes a while to answer, as a generation does."""
+
+    async def handle(self, request: Request) -> list[Reply]:
+        await asyncio.sleep(0.3)
+        return await super().handle(request)
+
+
+async def test_typing_is_renewed_while_the_core_works_and_stops_after(
+    config: Config, bot_api: BotApiServer
+) -> None:
+    adapter = TelegramAdapter(tg_config(config, bot_api), SlowCore(), typing_every=0.05)
+    await adapter.start()
+    try:
+        bot_api.push_message(chat(501), "https://news.example/a", ALICE)
+        await bot_api.wait_for(lambda: len(bot_api.sent) == 1)
+        typing = len(bot_api.calls_to("sendChatAction"))
+        assert typing >= 3  # 0.3 s of work, renewed every 0.05 s
+        last_typing = bot_api.calls_to("sendChatAction")[-1].at
+        assert last_typing < bot_api.calls_to("sendMessage")[0].at
+        await asyncio.sleep(0.15)
+        assert len(bot_api.calls_to("sendChatAction")) == typing  # the renewal was cancelled
+    finally:
+        await adapter.stop()
+
+
+async def test_quick_commands_send_no_typing(
+    tg: TelegramAdapter, bot_api: BotApiServer, recording: RecordingCore
+) -> None:
+    bot_api.push_message(chat(501), "/help", ALICE)
+    await bot_api.wait_for(lambda: len(bot_api.sent) == 1)
+    assert bot_api.calls_to("sendChatAction") == []
