@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -217,7 +218,7 @@ class DiscordAdapter:
             if refusal is not None:
                 await self._respond_now(interaction, error_reply(refusal))
                 return
-            await self._answer(interaction, request, ephemeral=command.admin)
+            await self._answer(interaction, request, private=command.admin)
 
     async def on_button(
         self, interaction: discord.Interaction[Any], command: str, arg: str
@@ -225,7 +226,7 @@ class DiscordAdapter:
         """Related / Open buttons: the answer goes to the member who clicked, privately."""
         with self._tracked():
             request = self._request(interaction, command, arg)
-            await self._answer(interaction, request, ephemeral=True)
+            await self._answer(interaction, request, private=True)
 
     async def on_message(self, message: discord.Message) -> None:
         """With read_messages: links in a message that mentions the bot (or a DM) are analysed."""
@@ -275,14 +276,18 @@ class DiscordAdapter:
         _forget_view(kwargs)
 
     async def _answer(
-        self, interaction: discord.Interaction[Any], request: Request, *, ephemeral: bool
+        self, interaction: discord.Interaction[Any], request: Request, *, private: bool
     ) -> None:
-        """Defer at once ("thinking…"), ask the core, then send the follow-ups."""
-        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        """Defer at once ("thinking…"), ask the core, then send the follow-ups. A private
+        answer is seen only by the member (settings changes, button clicks); otherwise
+        each reply keeps its own visibility (errors are ephemeral)."""
+        await interaction.response.defer(thinking=True, ephemeral=private)
         replies = await self.core.handle(request)
         messages = [m for reply in replies for m in render(reply)]
+        if private:
+            messages = [dataclasses.replace(m, ephemeral=True) for m in messages]
         try:
-            await self._follow_up(interaction, messages, ephemeral)
+            await self._follow_up(interaction, messages, private)
         except discord.HTTPException as exc:
             event(log, "discord.reply_failed", logging.WARNING, status=exc.status, code=exc.code)
 

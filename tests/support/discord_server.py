@@ -337,6 +337,8 @@ class DiscordServer:
         self.deleted_channels: set[str] = set()
         self.forbidden_channels: set[str] = set()
         self.rate_limited: dict[str, list[float]] = {}  # channel id -> retry_after per 429
+        self.cloudflare_blocked: set[str] = set()  # 429 without Via: not Discord's limiter
+        self.typing: list[str] = []
         self.calls: list[Call] = []
         self.messages: list[Posted] = []
         self.interactions: dict[str, Interaction] = {}
@@ -395,6 +397,7 @@ class DiscordServer:
         r.add_patch(API + "/webhooks/{app}/{token}/messages/@original", self._edit_original)
         r.add_delete(API + "/webhooks/{app}/{token}/messages/@original", self._delete_original)
         r.add_post(API + "/channels/{channel}/messages", self._channel_message)
+        r.add_post(API + "/channels/{channel}/typing", self._typing)
         r.add_get("/gateway", self._gateway)
         r.add_get("/resume", self._gateway)
 
@@ -595,6 +598,8 @@ class DiscordServer:
         pending = self.rate_limited.get(channel)
         if pending:
             return _too_many(pending.pop(0))
+        if channel in self.cloudflare_blocked:
+            return error(429, 0, "You are being blocked from accessing our API temporarily.")
         data = request["body"] or {}
         errs = FormErrors()
         validate_message(data, errs)
@@ -604,6 +609,13 @@ class DiscordServer:
             return bad
         posted = self._post(channel, data, False, None, "channel")
         return json_response(self.message_object(posted))
+
+    async def _typing(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        if channel not in self.channels or channel in self.deleted_channels:
+            return error(404, 10003, "Unknown Channel")
+        self.typing.append(channel)
+        return web.Response(status=204)
 
     @property
     def channels(self) -> set[str]:
