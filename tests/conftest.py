@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, build_config
+from bot.core import Core
 from bot.store import Store
 
 pytest_plugins = ["tests.support.site"]
@@ -41,3 +42,11 @@ async def store(config: Config) -> AsyncIterator[Store]:
     store = await Store.open(config.storage.path)
     yield store
     await store.close()
+
+
+@pytest.fixture
+async def core(config: Config) -> AsyncIterator[Core]:
+    """The real core on the test config: offline analyser, real fetcher and extractor."""
+    core = await Core.open(config)
+    yield core
+    await core.aclose()

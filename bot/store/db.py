@@ -13,6 +13,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.logs import event
+
 log = logging.getLogger("prism.store")
 
 _MIGRATION = re.compile(r"^(\d{3})_[\w-]+\.sql$")
@@ -65,7 +67,7 @@ class Database:
                     f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};"
                 )
             applied.append(number)
-            log.info("event=migration version=%d", number)
+            event(log, "migration", version=number)
         return applied
 
     @asynccontextmanager

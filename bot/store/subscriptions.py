@@ -191,34 +191,36 @@ class DeliveryRepo:
         anything is sent, so a crash can repeat a period only a bounded number of times.
         """
         stamp = iso(now)
-        out: list[Delivery] = []
-        async with self.db.write() as conn:
-            for c in claims:
-                await conn.execute(
-                    """INSERT INTO deliveries(subscription_id, period, due_at, status, since,
-                                              until_at, created_at, updated_at)
-                       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)
-                       ON CONFLICT(subscription_id, period) DO NOTHING""",
-                    (
-                        c.subscription_id,
-                        c.period,
-                        iso(c.due_at),
-                        iso(c.since),
-                        iso(c.until),
-                        stamp,
-                        stamp,
-                    ),
-                )
-                cur = await conn.execute(
-                    """UPDATE deliveries SET attempts = attempts + 1, updated_at = ?
-                       WHERE subscription_id = ? AND period = ? AND status = 'pending'
-                       RETURNING *""",
-                    (stamp, c.subscription_id, c.period),
-                )
-                row = await cur.fetchone()
-                if row is not None:
-                    out.append(_delivery(row))
-        return out
+        wanted = json.dumps(
+            [
+                [c.subscription_id, c.period, iso(c.due_at), iso(c.since), iso(c.until)]
+                for c in claims
+            ]
+        )
+        if wanted == "[]":
+            return []
+        async with self.db.write() as conn:  # two statements, however many claims
+            await conn.execute(
+                """INSERT INTO deliveries(subscription_id, period, due_at, status, since,
+                                          until_at, created_at, updated_at)
+                   SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
+                          json_extract(value, '$[2]'), 'pending', json_extract(value, '$[3]'),
+                          json_extract(value, '$[4]'), ?, ?
+                   FROM json_each(?) WHERE true
+                   ON CONFLICT(subscription_id, period) DO NOTHING""",
+                (stamp, stamp, wanted),
+            )
+            cur = await conn.execute(
+                """UPDATE deliveries SET attempts = attempts + 1, updated_at = ?
+                   WHERE status = 'pending' AND id IN (
+                       SELECT d.id FROM json_each(?) j JOIN deliveries d
+                         ON d.subscription_id = json_extract(j.value, '$[0]')
+                        AND d.period = json_extract(j.value, '$[1]'))
+                   RETURNING *""",
+                (stamp, wanted),
+            )
+            rows = await cur.fetchall()
+        return sorted((_delivery(r) for r in rows), key=lambda d: d.id)
 
     async def finish(
         self,

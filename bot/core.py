@@ -1,0 +1,311 @@
+"""The façade that adapters, the CLI and the scheduler call: handle(request) -> replies.
+
+It knows no platform: requests come in as bot.models.Request, answers go out as the
+neutral Reply documents that each adapter renders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import links
+from bot.commands import BY_NAME, VISIBLE
+from bot.config import Config
+from bot.digest import DigestService
+from bot.errors import BadArguments, Forbidden, NotALink, NotFound, PrismError
+from bot.logs import event
+from bot.models import Analysis, Item, Reply, Request
+from bot.ports import Analyzer
+from bot.related import RelatedHit, RelatedIndex
+from bot.replies import analysis_reply, error_reply, info, item_for
+from bot.resolver import Extractor, Fetcher, Resolution, Resolver
+from bot.store import Store, utcnow
+from bot.subscriptions import SubscriptionService
+
+log = logging.getLogger("prism.core")
+
+Handler = Callable[["Core", Request], Awaitable[list[Reply]]]
+
+
+@dataclass
+class Parts:
+    """What Core.open built, so it can close what it owns."""
+
+    fetcher: object
+    extractor: object
+    analyzer: Analyzer
+
+
+class Core:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        resolver: Resolver,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.resolver = resolver
+        self.clock = clock
+        self.related = RelatedIndex(store, config)
+        self.subscriptions = SubscriptionService(store, config, clock)
+        self.digests = DigestService(store, config, clock)
+        self._parts: Parts | None = None
+
+    @classmethod
+    async def open(
+        cls,
+        config: Config,
+        *,
+        analyzer: Analyzer | None = None,
+        fetcher: Fetcher | None = None,
+        extractor: Extractor | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> Core:
+        """Open the store and build the pipeline from config; injected parts win."""
+        from bot.analyzers import build_analyzer
+        from bot.extract import Extractor as HtmlExtractor
+        from bot.fetch import Fetcher as SafeFetcher
+
+        store = await Store.open(config.storage.path)
+        fetcher = fetcher or SafeFetcher(config.fetch)
+        extractor = extractor or HtmlExtractor(config.extract)
+        analyzer = analyzer or build_analyzer(config)
+        resolver = Resolver(store, fetcher, extractor, analyzer, config, clock)
+        core = cls(config, store, resolver, clock)
+        core._parts = Parts(fetcher, extractor, analyzer)
+        return core
+
+    async def aclose(self) -> None:
+        """Close what open() built, then the store."""
+        if self._parts is not None:
+            for part in (self._parts.fetcher, self._parts.analyzer):
+                close = getattr(part, "aclose", None)
+                if close is not None:
+                    await close()
+            shutdown = getattr(self._parts.extractor, "close", None)
+            if shutdown is not None:
+                shutdown()
+        await self.store.close()
+
+    async def handle(self, request: Request) -> list[Reply]:
+        """Answer one request; every failure becomes a short, specific error reply."""
+        started = time.perf_counter()
+        name = request.command
+        try:
+            if name not in HANDLERS:
+                raise BadArguments(f"unknown command /{name}; /help lists the commands")
+            replies = await HANDLERS[name](self, request)
+        except PrismError as exc:
+            replies = [error_reply(exc)]
+        except Exception:
+            log.exception("unhandled error in %s", name)
+            replies = [error_reply(PrismError("something went wrong on our side; try again"))]
+        event(
+            log,
+            "request",
+            command=name,
+            channel=str(request.channel),
+            user=request.user,
+            replies=len(replies),
+            errors=",".join(r.error for r in replies if r.error) or "-",
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return replies
+
+    # --- the pieces handlers share ------------------------------------------------------
+
+    async def resolve(self, url: str, request: Request, refresh: bool = False) -> Resolution:
+        resolution = await self.resolver.resolve(
+            url, user=request.user, channel=str(request.channel), refresh=refresh
+        )
+        await self.store.usage.record(
+            "request",
+            user=request.user,
+            channel=str(request.channel),
+            analysis_id=resolution.analysis.id,
+            detail="cached" if resolution.cached else "generated",
+        )
+        return resolution
+
+    async def analysis(self, ref: str) -> Analysis:
+        """An analysis by id (`12`, `#12`, `a_12`) or by any URL that led to it."""
+        ref = ref.strip()
+        ident = ref.removeprefix("#").removeprefix("a_")
+        if ident.isdigit():
+            found = await self.store.analyses.by_id(int(ident))
+            if found is None:
+                raise NotFound(f"there is no analysis #{ident}")
+            return found
+        found = await self.store.analyses.by_url(links.canonicalize(ref))
+        if found is None:
+            raise NotFound("that link has not been analysed yet")
+        return found
+
+    async def related_to(self, source: Analysis, limit: int | None = None) -> list[RelatedHit]:
+        return await self.related.find(source, limit, now=self.clock())
+
+
+# --- command handlers -------------------------------------------------------------------
+
+
+async def _start(core: Core, request: Request) -> list[Reply]:
+    payload = request.text.strip()
+    if payload.startswith("a_"):
+        return await _show(core, request)
+    return [
+        info(
+            "prism-bot",
+            "Send me a link to a news article and I answer with a structured analysis: "
+            "headline, lead, the key points and what they mean.",
+            "Channels can subscribe to categories and get a daily digest. "
+            "Type /help for every command.",
+        )
+    ]
+
+
+async def _help(core: Core, request: Request) -> list[Reply]:
+    items = [Item(title=c.usage, text=c.summary) for c in VISIBLE]
+    return [info("Commands", items=items)]
+
+
+async def _analyze(core: Core, request: Request) -> list[Reply]:
+    found = links.find_links(request.text)
+    if not found:
+        if not request.text.strip():
+            raise BadArguments("usage: /analyze <link to a news article>")
+        raise NotALink("that is not a link: send a link to a news article (http or https)")
+    limit = core.config.chat.max_links
+    results = await asyncio.gather(*(_one(core, url, request) for url in found[:limit]))
+    replies = list(results)
+    if len(found) > limit:
+        rest = found[limit:]
+        replies.append(
+            info(
+                "Some links were not analysed",
+                f"I analyse up to {limit} links per message. Send these again separately:",
+                items=[Item(title=url) for url in rest],
+            )
+        )
+    return replies
+
+
+async def _one(core: Core, url: str, request: Request) -> Reply:
+    """One link of a message: its failure is its own and does not lose the others."""
+    try:
+        resolution = await core.resolve(url, request)
+    except PrismError as exc:
+        return error_reply(exc)
+    return analysis_reply(resolution.analysis)
+
+
+async def _message(core: Core, request: Request) -> list[Reply]:
+    if links.find_links(request.text):
+        return await _analyze(core, request)
+    if request.is_private:
+        return [
+            info(
+                "Send me a link",
+                "Paste a link to a news article and I will analyse it. /help lists commands.",
+            )
+        ]
+    return []  # groups: ordinary chatter is none of our business
+
+
+async def _show(core: Core, request: Request) -> list[Reply]:
+    return [analysis_reply(await core.analysis(request.text))]
+
+
+async def _related(core: Core, request: Request) -> list[Reply]:
+    query = request.text.strip()
+    if query and links.find_links(query):
+        source = (await core.resolve(links.find_links(query)[0], request)).analysis
+    elif query:
+        source = await core.analysis(query)
+    elif request.reply_to is not None:
+        source = await core.analysis(str(request.reply_to))
+    else:
+        raise BadArguments("usage: /related <link or analysis id>, or reply to an analysis")
+    hits = await core.related_to(source)
+    if not hits:
+        return [
+            info(
+                "Nothing related yet",
+                f"No stored analysis is close to “{source.headline}”. "
+                "Try /categories to browse what is here.",
+            )
+        ]
+    items = [item_for(h.analysis, meta=_related_meta(h)) for h in hits]
+    return [
+        Reply(
+            kind="related",
+            title=f"Related to: {source.headline}",
+            blocks=tuple(items),
+            analysis_id=source.id,
+            category=source.category,
+        )
+    ]
+
+
+def _related_meta(hit: RelatedHit) -> str:
+    a = hit.analysis
+    return f"{a.category} · {a.reading_minutes} min read · {hit.reason}"
+
+
+async def _categories(core: Core, request: Request) -> list[Reply]:
+    rows = await core.store.db.fetchall("SELECT category, count(*) FROM analyses GROUP BY category")
+    counts = {r[0]: r[1] for r in rows}
+    items = [
+        Item(title=name, meta=f"{counts.get(name, 0)} analyses")
+        for name in core.config.categories.names
+    ]
+    return [info("Categories", "Subscribe a channel with /subscribe <category>.", items=items)]
+
+
+def _admin_only(
+    action: Callable[[Core, Request], Awaitable[Reply]],
+) -> Handler:
+    """Settings commands: only an admin of the channel may change them."""
+
+    async def handler(core: Core, request: Request) -> list[Reply]:
+        if not request.is_admin:
+            raise Forbidden(
+                "only an admin of this chat can change its subscriptions "
+                "(Telegram: administrator; Discord: Manage Channels)"
+            )
+        return [await action(core, request)]
+
+    return handler
+
+
+async def _subscriptions(core: Core, request: Request) -> list[Reply]:
+    return [await core.subscriptions.list(request)]
+
+
+async def _digest(core: Core, request: Request) -> list[Reply]:
+    preview = await core.digests.preview(channel=request.channel)
+    if preview is None:
+        return [info("Nothing new", "This channel's next digest has nothing in it yet.")]
+    return [preview]
+
+
+HANDLERS: dict[str, Handler] = {
+    "start": _start,
+    "help": _help,
+    "analyze": _analyze,
+    "message": _message,
+    "show": _show,
+    "related": _related,
+    "categories": _categories,
+    "subscribe": _admin_only(lambda core, r: core.subscriptions.subscribe(r)),
+    "unsubscribe": _admin_only(lambda core, r: core.subscriptions.unsubscribe(r)),
+    "subscriptions": _subscriptions,
+    "digest": _digest,
+}
+assert set(HANDLERS) - {"message"} == set(BY_NAME), "every command has one handler"

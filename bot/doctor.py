@@ -1,0 +1,84 @@
+"""`prism-bot doctor`: what is configured and whether it can work, without the network."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from pathlib import Path
+
+from bot.config import Config
+
+Check = tuple[str, bool, str]
+
+
+async def run_checks(config: Config) -> list[Check]:
+    checks: list[Check] = [("config", True, config.source)]
+    checks.append(await _storage(config))
+    checks.append(_analyzer(config))
+    for module in ("trafilatura", "readability", "lxml_html_clean", "zoneinfo"):
+        checks.append(_importable(module))
+    checks.append(("fetch", True, _fetch_summary(config)))
+    platforms = [
+        name
+        for name, token in (("telegram", config.telegram.token), ("discord", config.discord.token))
+        if token
+    ]
+    checks.append(("platforms", True, ", ".join(platforms) or "none (console only)"))
+    if config.telegram.base_url:
+        checks.append(("telegram base_url", True, config.telegram.base_url))
+    if config.discord.api_base_url:
+        checks.append(("discord api_base_url", True, config.discord.api_base_url))
+    checks.append(("categories", True, ", ".join(config.categories.names)))
+    checks.append(("digest", True, f"{config.digest.time} {config.digest.timezone}"))
+    return checks
+
+
+async def _storage(config: Config) -> Check:
+    from bot.store import Store
+
+    path = config.storage.path
+    try:
+        store = await Store.open(path)
+    except Exception as exc:
+        return ("storage", False, f"{path}: {exc}")
+    try:
+        version = (await store.db.fetchone("PRAGMA user_version"))[0]
+        count = await store.analyses.count()
+    finally:
+        await store.close()
+    size = await asyncio.to_thread(_size, path)
+    return ("storage", True, f"{path} (schema {version}, {count} analyses, {size // 1024} KiB)")
+
+
+def _analyzer(config: Config) -> Check:
+    backend = config.analyzer.backend
+    has_key = bool(config.anthropic.api_key)
+    if backend == "claude" and not has_key:
+        return ("analyzer", False, "backend = claude but [anthropic] api_key is not set")
+    chosen = "claude" if backend == "claude" or (backend == "auto" and has_key) else "offline"
+    detail = f"{chosen} (backend = {backend})"
+    if chosen == "claude":
+        detail += f", model {config.anthropic.model}"
+        if config.anthropic.base_url:
+            detail += f", base_url {config.anthropic.base_url}"
+        detail += f", fallback {config.analyzer.fallback}"
+    return ("analyzer", True, detail)
+
+
+def _importable(module: str) -> Check:
+    try:
+        importlib.import_module(module)
+    except Exception as exc:
+        return (f"module {module}", False, str(exc))
+    return (f"module {module}", True, "importable")
+
+
+def _fetch_summary(config: Config) -> str:
+    f = config.fetch
+    allowed = ", ".join(f.allow_networks) or "none"
+    return f"timeout {f.timeout_s}s, max {f.max_bytes} bytes, private networks allowed: {allowed}"
+
+
+def _size(path: str) -> int:
+    file = Path(path)
+    return file.stat().st_size if file.exists() else 0

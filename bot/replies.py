@@ -1,0 +1,109 @@
+"""Builders of the neutral reply documents; adapters decide how they look."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.errors import PrismError
+from bot.models import Action, Analysis, Group, Item, Link, Paragraph, Reply
+
+DISCLAIMERS = {
+    "claude": (
+        "AI analysis written by Claude from the source article. It can contain mistakes: "
+        "check the source before relying on it."
+    ),
+    "offline": (
+        "Automatic extract of the source article, made without AI: not an analysis. "
+        "Read the source for the full story."
+    ),
+    "seed": "Sample analysis shipped with prism-bot to show what analyses look like.",
+}
+_DEFAULT_DISCLAIMER = "Generated automatically from the source article: check the source."
+
+LABELS = {"claude": "AI analysis", "offline": "Automatic extract", "seed": "Sample analysis"}
+
+
+def disclaimer(backend: str) -> str:
+    return DISCLAIMERS.get(backend, _DEFAULT_DISCLAIMER)
+
+
+def meta_line(analysis: Analysis) -> str:
+    """ "Economy · 3 min read · AI analysis" — what the example page shows under the title."""
+    label = LABELS.get(analysis.generator.backend, "Analysis")
+    return f"{analysis.category} · {analysis.reading_minutes} min read · {label}"
+
+
+def analysis_reply(analysis: Analysis) -> Reply:
+    source = analysis.source
+    publisher = source.publisher or _host(source.url)
+    blocks: list[Paragraph | Link | Group] = [Paragraph(analysis.dek)]
+    blocks.extend(
+        Group(s.heading, tuple(Paragraph(p) for p in s.paragraphs)) for s in analysis.sections
+    )
+    blocks.append(Link(f"Source: {publisher} — {source.title}", source.url))
+    return Reply(
+        kind="analysis",
+        title=analysis.headline,
+        title_url=source.url,
+        meta=meta_line(analysis),
+        blocks=tuple(blocks),
+        footer=disclaimer(analysis.generator.backend),
+        actions=(
+            Action("related", "Related", analysis_id=analysis.id),
+            Action("source", "Source", url=source.url),
+        ),
+        analysis_id=analysis.id,
+        category=analysis.category,
+    )
+
+
+def item_for(analysis: Analysis, meta: str = "") -> Item:
+    """One analysis as a list entry (digests, related articles)."""
+    lead = first_sentence(analysis.dek)
+    return Item(
+        title=analysis.headline,
+        text=lead,
+        meta=meta or f"{analysis.category} · {analysis.reading_minutes} min read",
+        url=analysis.source.url,
+        analysis_id=analysis.id,
+    )
+
+
+def first_sentence(text: str, limit: int = 200) -> str:
+    """A one-line lead: the first sentence, cut at a word boundary when long."""
+    text = " ".join(text.split())
+    for end in (". ", "? ", "! ", "。"):
+        cut = text.find(end)
+        if 0 < cut < limit:
+            return text[: cut + 1].strip()
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def info(
+    title: str, *paragraphs: str, items: Sequence[Item] = (), ephemeral: bool = False
+) -> Reply:
+    blocks: tuple[Paragraph | Item, ...] = (*map(Paragraph, paragraphs), *items)
+    return Reply(kind="info", title=title, blocks=blocks, ephemeral=ephemeral)
+
+
+def error_reply(error: PrismError) -> Reply:
+    return Reply(
+        kind="error",
+        blocks=(Paragraph(_sentence(error.message)),),
+        ephemeral=True,
+        error=error.kind,
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", ")")) else text + "."
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or url

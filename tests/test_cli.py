@@ -1,0 +1,174 @@
+"""The command-line contract, run as a user runs it: `python -m bot …` in a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.site import Site
+
+ANALYSIS_KEYS = {
+    "id": int,
+    "url": str,
+    "canonical_url": str,
+    "headline": str,
+    "dek": str,
+    "category": str,
+    "sections": list,
+    "reading_minutes": int,
+    "language": str,
+    "source": dict,
+    "generator": dict,
+    "created_at": str,
+}
+ARTICLE_KEYS = ("url", "canonical_url", "title", "author", "published_at", "site", "language")
+
+
+async def cli(*args: str, stdin: str = "", cwd: Path | None = None) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRISM_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=cwd,
+        env=env,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "prism.toml"
+    path.write_text(
+        f'[storage]\npath = "{tmp_path / "cli.db"}"\n'
+        '[fetch]\nallow_networks = ["127.0.0.0/8"]\ntimeout_s = 5.0\n'
+    )
+    return path
+
+
+async def test_analyze_json_matches_the_contract(config_file: Path, article_site: Site) -> None:
+    url = article_site.url("/slow/council?ms=1&utm_source=feed")
+    code, out, err = await cli("analyze", url, "--json", "--config", str(config_file))
+    assert code == 0, err
+    data = json.loads(out)
+    for key, kind in ANALYSIS_KEYS.items():
+        assert isinstance(data[key], kind), key
+    assert data["canonical_url"] == article_site.url("/slow/council?ms=1")
+    assert set(data["source"]) >= {"url", "publisher", "title", "published_at"}
+    assert set(data["generator"]) >= {"backend", "model"}
+    assert data["generator"]["backend"] == "offline"
+    assert all(set(s) == {"heading", "paragraphs"} for s in data["sections"])
+    code, out, _ = await cli("analyze", url, "--json", "--config", str(config_file))
+    again = json.loads(out)
+    assert (again["id"], again["cached"]) == (data["id"], True)
+
+
+async def test_analyze_failure_is_one_line_naming_the_kind(config_file: Path) -> None:
+    code, out, err = await cli("analyze", "http://10.0.0.1:6379/", "--config", str(config_file))
+    assert code != 0
+    assert out == ""
+    assert err.strip().count("\n") == 0
+    assert err.startswith("prism-bot: blocked:")
+
+
+async def test_extract_json_shows_the_article(config_file: Path, article_site: Site) -> None:
+    url = article_site.url("/slow/council?ms=1")
+    code, out, err = await cli("extract", url, "--json", "--config", str(config_file))
+    assert code == 0, err
+    data = json.loads(out)
+    assert all(key in data for key in ARTICLE_KEYS)
+    assert data["words"] >= 150 and len(data["text"]) > 500
+
+
+async def test_config_errors_name_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[digest]\ntime = "25:99"\n')
+    code, _, err = await cli("doctor", "--config", str(bad))
+    assert code == 2
+    assert (
+        err.strip() == "prism-bot: config: [digest] time: '25:99' is not a time HH:MM (00:00-23:59)"
+    )
+
+
+async def test_chat_session_through_stdin(config_file: Path, article_site: Site) -> None:
+    url = article_site.url("/slow/council?ms=1")
+    script = f"/help\n{url}\n/related 1\n/analyze ftp://example.com/x\n/frobnicate\n"
+    code, out, err = await cli("chat", "--config", str(config_file), stdin=script)
+    assert code == 0, err
+    assert "/subscribe" in out  # help
+    assert "min read" in out and "not an analysis" in out  # the analysis
+    assert "only http and https" in out.lower() or "not a link" in out.lower()
+    assert "unknown command /frobnicate" in out.lower()
+
+
+async def test_seeds_import_is_idempotent_and_stats_count_them(config_file: Path) -> None:
+    code, out, err = await cli("seeds", "import", "--config", str(config_file))
+    assert code == 0, err
+    added = int(out.split(":")[1].split()[0])
+    assert added >= 12
+    code, out, _ = await cli("seeds", "import", "--config", str(config_file))
+    assert "0 added" in out
+    code, out, _ = await cli("stats", "--json", "--config", str(config_file))
+    stats = json.loads(out)
+    assert stats["analyses"] == added
+    assert "estimated_cost_usd" in stats
+
+
+async def test_forget_removes_an_analysis(config_file: Path, article_site: Site) -> None:
+    url = article_site.url("/slow/council?ms=1")
+    code, out, _ = await cli("analyze", url, "--json", "--config", str(config_file))
+    ident = json.loads(out)["id"]
+    code, out, err = await cli("forget", str(ident), "--config", str(config_file))
+    assert code == 0, err
+    code, _, err = await cli("forget", str(ident), "--config", str(config_file))
+    assert code == 1 and err.startswith("prism-bot: unknown:")
+
+
+async def test_doctor_shows_secrets_as_set_never_their_value(
+    config_file: Path, tmp_path: Path
+) -> None:
+    secret = "sk-ant-secret-value-123456"
+    text = config_file.read_text() + f'[anthropic]\napi_key = "{secret}"\n'
+    config_file.write_text(text)
+    code, out, err = await cli("doctor", "--config", str(config_file))
+    assert code == 0, out + err
+    assert secret not in out + err
+    assert "[anthropic] api_key" in out and "set" in out
+    assert "claude" in out
+
+
+async def test_run_without_terminal_or_token_stops_on_sigterm(config_file: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRISM_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config_file),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stderr is not None
+    seen = b""
+    while b"event=running" not in seen:
+        line = await asyncio.wait_for(proc.stderr.readline(), 30)
+        assert line, seen.decode()
+        seen += line
+    proc.terminate()
+    rest = await asyncio.wait_for(proc.stderr.read(), 30)
+    assert await proc.wait() == 0
+    assert b"event=stopped" in rest
