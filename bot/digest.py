@@ -141,11 +141,11 @@ class DigestService:
         self._inflight.update(j.subscription.id for j in jobs)
         try:
             gate = asyncio.Semaphore(self.concurrency)
-            content = await self._content(jobs)
+            prepared = await self._prepare(jobs)
             async with asyncio.TaskGroup() as tasks:
                 for job in jobs:
-                    analyses = content[_key(job)]
-                    tasks.create_task(self._deliver(job, gate, analyses, report))
+                    reply, items = prepared[(*_key(job), job.delivery.period)]
+                    tasks.create_task(self._deliver(job, gate, reply, items, report))
         finally:
             self._inflight.difference_update(j.subscription.id for j in jobs)
         event(
@@ -219,49 +219,70 @@ class DigestService:
             return None
         return Claim(sub.id, period, due, _since(entry, now), now)
 
-    async def _content(self, jobs: list[_Job]) -> dict[tuple[Any, ...], list[Analysis]]:
-        """One query per distinct (categories, window): a big fan-out shares a handful."""
+    async def _prepare(self, jobs: list[_Job]) -> dict[tuple[Any, ...], tuple[Reply | None, int]]:
+        """One query and one rendering per distinct (categories, window, period): a big
+        fan-out of the same digest shares a handful of each."""
         content: dict[tuple[Any, ...], list[Analysis]] = {}
+        prepared: dict[tuple[Any, ...], tuple[Reply | None, int]] = {}
         for job in jobs:
             key = _key(job)
             if key not in content:
                 content[key] = await self.store.analyses.created_between(*key)
-        return content
+            period = job.delivery.period
+            if (*key, period) not in prepared:
+                day = date.fromisoformat(period)
+                reply = self.render(day, job.subscription.categories, content[key])
+                if reply is None and self.config.digest.send_empty:
+                    reply = _empty_digest(day)
+                items = min(len(content[key]), self.config.digest.max_items)
+                prepared[(*key, period)] = (reply, items)
+        return prepared
 
     async def _deliver(
-        self, job: _Job, gate: asyncio.Semaphore, analyses: list[Analysis], report: DeliveryReport
+        self,
+        job: _Job,
+        gate: asyncio.Semaphore,
+        reply: Reply | None,
+        items: int,
+        report: DeliveryReport,
     ) -> None:
-        async with gate:
-            if self._stopping.is_set():
-                report.interrupted.append(str(job.subscription.channel))
-                return
-            d, sub = job.delivery, job.subscription
-            day = date.fromisoformat(d.period)
-            reply = self.render(day, sub.categories, analyses)
-            if reply is None and self.config.digest.send_empty:
-                reply = _empty_digest(day)
-            try:
-                if reply is None:
-                    await self._finish(d, sub, "empty", report)
-                else:
-                    items = min(len(analyses), self.config.digest.max_items)
-                    await self._send(job, reply, items, report)
-            except Exception:  # left pending: the next pass tries it again
-                log.exception("digest delivery to %s failed unexpectedly", sub.channel)
-                report.interrupted.append(str(sub.channel))
+        sub = job.subscription
+        if self._stopping.is_set():
+            report.interrupted.append(str(sub.channel))
+            return
+        try:
+            if reply is None:
+                await self._finish(job.delivery, sub, "empty", report)
+            else:
+                await self._send(job, reply, items, gate, report)
+        except Exception:  # left pending: the next pass tries it again
+            log.exception("digest delivery to %s failed unexpectedly", sub.channel)
+            report.interrupted.append(str(sub.channel))
 
-    async def _send(self, job: _Job, reply: Reply, items: int, report: DeliveryReport) -> None:
-        """Send with pacing; gone deactivates, moved follows, transient errors retry."""
+    async def _send(
+        self,
+        job: _Job,
+        reply: Reply,
+        items: int,
+        gate: asyncio.Semaphore,
+        report: DeliveryReport,
+    ) -> None:
+        """Send with pacing; gone deactivates, moved follows, transient errors retry.
+
+        The pacer slot is taken before the concurrency gate: waiting for a slot costs
+        nothing, and the gate only bounds requests actually on the wire.
+        """
         d, sub = job.delivery, job.subscription
         channel, attempts, moved = sub.channel, d.attempts, False
         pacer = self._pacer(channel.platform)
         while True:
             await pacer.acquire(channel.id)
-            if self._stopping.is_set():
-                report.interrupted.append(str(channel))
-                return
             try:
-                await job.sender.send(channel, reply)
+                async with gate:
+                    if self._stopping.is_set():
+                        report.interrupted.append(str(channel))
+                        return
+                    await job.sender.send(channel, reply)
             except ChannelGone as exc:
                 await self.store.subscriptions.deactivate(channel, self.clock())
                 report.deactivated.append(str(channel))
