@@ -10,6 +10,7 @@ sees the real target.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -35,9 +36,16 @@ TRACKING_KEYS = frozenset(
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_PATH_SAFE = _UNRESERVED | frozenset("!$&'()*+,;=:@/")
-_QUERY_SAFE = _PATH_SAFE | frozenset("?")
-_HEX = frozenset("0123456789abcdefABCDEF")
+_PATH_CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@/"
+_PATH_SAFE = re.compile(f"[{_PATH_CHARS}]*")  # already canonical: no escapes at all
+_QUERY_SAFE = re.compile(f"[{_PATH_CHARS}?]*")
+_UNSAFE_OR_STRAY_PCT = {
+    _PATH_SAFE: re.compile(f"[^{_PATH_CHARS}%]|%(?![0-9A-Fa-f]{{2}})"),
+    _QUERY_SAFE: re.compile(f"[^{_PATH_CHARS}?%]|%(?![0-9A-Fa-f]{{2}})"),
+}
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\t\r\n]")
+_AUTHORITY_END = re.compile(r"[/?]")
 
 # A link-looking token: a scheme we recognise (so a typed ftp:// link gets a precise
 # answer), or a bare www. host. Stops at whitespace and at characters never in URLs.
@@ -122,7 +130,7 @@ def canonicalize(url: str) -> str:
 
 def parse_url(url: str) -> ParsedUrl:
     """Validate and normalise an http(s) URL, or raise NotALink with a specific reason."""
-    text = re.sub(r"[\t\r\n]", "", url.strip())
+    text = _CONTROL.sub("", url.strip())
     if len(text) > MAX_URL_LENGTH:
         raise NotALink(f"that link is too long (over {MAX_URL_LENGTH} characters)")
     if text[:4].lower() == "www." and "://" not in text:
@@ -134,7 +142,7 @@ def parse_url(url: str) -> ParsedUrl:
     if not rest.startswith("//"):
         raise NotALink(NOT_A_LINK)
     rest = rest[2:].split("#", 1)[0]
-    authority, query = re.split(r"[/?]", rest, maxsplit=1)[0], ""
+    authority, query = _AUTHORITY_END.split(rest, maxsplit=1)[0], ""
     target = rest[len(authority) :]
     if "?" in target:
         target, query = target.split("?", 1)
@@ -202,6 +210,7 @@ def _parse_port(text: str, scheme: str) -> int:
     return int(text)
 
 
+@functools.lru_cache(maxsize=4096)  # pure; IDNA encoding is slow and hosts repeat
 def _normalize_host(raw: str) -> str:
     """Percent-decoded, IDNA-encoded, lower-cased, without a trailing dot."""
     try:
@@ -268,7 +277,7 @@ def _normalize_path(path: str) -> str:
 
 def _remove_dot_segments(path: str) -> str:
     """RFC 3986 5.2.4: `/a/./b/../c` -> `/a/c`, keeping a trailing slash as it was."""
-    if "." not in path:
+    if "/." not in path:
         return path
     out: list[str] = []
     segments = path.split("/")
@@ -287,23 +296,21 @@ def _remove_dot_segments(path: str) -> str:
     return "/" + "/".join(out)
 
 
-def _normalize_pct(text: str, safe: frozenset[str]) -> str:
+def _normalize_pct(text: str, safe: re.Pattern[str]) -> str:
     """Upper-case %XX escapes, decode unreserved ones, escape what may not appear raw."""
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        escape = text[i + 1 : i + 3]
-        if text[i] == "%" and len(escape) == 2 and set(escape) <= _HEX:
-            decoded = chr(int(escape, 16))
-            out.append(decoded if decoded in _UNRESERVED else "%" + escape.upper())
-            i += 3
-            continue
-        if text[i] in safe:
-            out.append(text[i])
-        else:
-            out.extend(f"%{byte:02X}" for byte in text[i].encode("utf-8"))
-        i += 1
-    return "".join(out)
+    if safe.fullmatch(text):
+        return text  # the common case: nothing to do
+    text = _UNSAFE_OR_STRAY_PCT[safe].sub(_escape, text)
+    return _ESCAPE.sub(_normalize_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group(0).encode("utf-8"))
+
+
+def _normalize_escape(match: re.Match[str]) -> str:
+    char = chr(int(match.group(1), 16))
+    return char if char in _UNRESERVED else match.group(0).upper()
 
 
 def _clean_query(query: str) -> str:
@@ -318,5 +325,5 @@ def _query_key(pair: str) -> str:
 
 
 def _is_tracking(key: str) -> bool:
-    folded = unquote(key, errors="replace").lower()
+    folded = (unquote(key, errors="replace") if "%" in key else key).lower()
     return folded in TRACKING_KEYS or folded.startswith(TRACKING_PREFIXES)
