@@ -31,12 +31,12 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import fill  # noqa: E402
-from bot.config import Config  # noqa: E402
-from bot.digest import DigestService  # noqa: E402
-from bot.errors import ChannelGone, SendFailed  # noqa: E402
-from bot.models import ChannelRef, Reply  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bench.common import fill
+from bot.config import Config
+from bot.digest import DigestService
+from bot.errors import ChannelGone, SendFailed
+from bot.models import ChannelRef, Reply
+from bot.store import Store
 
 DUE = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -194,11 +194,15 @@ def main() -> None:
     print(f"accepted            {sum(accepted.values())} in {len(accepted)} channels")
     print(f"duplicates          {duplicates}   (target 0)")
     print(f"lost                {lost}   (target 0)")
-    print(f"429 answers         {tally['limited']} of {figures['requests']} sends "
-          f"= {share_429:.2%}   (target <= 1%)")
+    print(
+        f"429 answers         {tally['limited']} of {figures['requests']} sends "
+        f"= {share_429:.2%}   (target <= 1%)"
+    )
     print(f"ledger              {figures['ledger_sent']} sent, {figures['failed']:.0f} failed")
-    print(f"cpu (bot process)   {figures['cpu']:.2f} s = "
-          f"{figures['cpu'] / max(1, figures['sent']) * 1000:.2f} s per 1,000 deliveries")
+    print(
+        f"cpu (bot process)   {figures['cpu']:.2f} s = "
+        f"{figures['cpu'] / max(1, figures['sent']) * 1000:.2f} s per 1,000 deliveries"
+    )
 
 
 if __name__ == "__main__":
