@@ -1,0 +1,250 @@
+"""Article text and metadata from a fetched page, off the event loop.
+
+trafilatura does the main work; readability-lxml is the fallback when trafilatura
+finds too little. Both see text decoded with the right charset (header, then
+`<meta>`, then detection), never a mis-decoded string.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import logging
+import re
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import charset_normalizer
+import lxml.etree
+import lxml.html
+import trafilatura
+from readability import Document as Readability
+
+from bot.analyzers.offline import detect_language
+from bot.config import ExtractConfig
+from bot.errors import NotAnArticle
+from bot.models import Article, Page
+from bot.text import word_count
+
+__all__ = ["Extractor", "decode_html", "readability_text"]
+
+log = logging.getLogger(__name__)
+
+# WHATWG encoding labels that browsers read as a superset codec.
+_SUPERSETS = {
+    "ascii": "cp1252",
+    "latin-1": "cp1252",
+    "latin1": "cp1252",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "us-ascii": "cp1252",
+    "euc-kr": "cp949",
+    "ks_c_5601-1987": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+}
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
+)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_BLOCKS = ("p", "li", "h2", "h3", "h4", "blockquote", "pre", "dd")
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def _codec(label: str | None) -> str | None:
+    """A Python codec for an encoding label, or None when the label is unknown."""
+    if not label:
+        return None
+    name = label.strip().strip("\"'").lower()
+    name = _SUPERSETS.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_html(body: bytes, charset: str | None = None) -> str:
+    """Decode page bytes: BOM, declared charset, `<meta>` charset, UTF-8, then detection."""
+    for bom, bom_codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(bom_codec, errors="replace")
+    meta = _META_CHARSET.search(body[:4096])
+    declared = [_codec(charset), _codec(meta.group(1).decode("ascii") if meta else None)]
+    for codec in [*declared, "utf-8"]:
+        if codec is None:
+            continue
+        try:
+            return body.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    best = charset_normalizer.from_bytes(body).best()
+    if best is not None:
+        return str(best)
+    return body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """What the page says about itself in its markup, read before extraction."""
+
+    canonical: str | None
+    lang: str | None
+    title: str | None
+
+
+def _parse(html: str) -> lxml.html.HtmlElement | None:
+    try:
+        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def _head(tree: lxml.html.HtmlElement | None, final_url: str) -> _Head:
+    if tree is None:
+        return _Head(None, None, None)
+    canonical = None
+    for href in tree.xpath(
+        "//link[@href][contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
+    ):
+        canonical = _absolute(str(href), final_url)
+        if canonical:
+            break
+    lang = tree.get("lang") or tree.get("xml:lang")
+    titles = tree.xpath("//title/text()")
+    return _Head(canonical, _language_code(lang), _clean(str(titles[0])) if titles else None)
+
+
+def _absolute(href: str, base: str) -> str | None:
+    """`href` resolved against the page URL, if it is a usable http(s) link."""
+    try:
+        url = urljoin(base, href.strip())
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def _language_code(value: str | None) -> str | None:
+    """`en-GB` -> `en`; anything that is not a language tag -> None."""
+    if not value:
+        return None
+    code = value.strip().replace("_", "-").split("-")[0].lower()
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else None
+
+
+def _clean(text: str) -> str:
+    return _SPACES.sub(" ", text).strip()
+
+
+def _paragraphs(text: str) -> str:
+    """One blank line between paragraphs, no blank or ragged lines inside."""
+    lines = (_clean(line) for line in text.splitlines())
+    return "\n\n".join(line for line in lines if line)
+
+
+def readability_text(html: str) -> tuple[str, str]:
+    """(title, text) by readability-lxml: the fallback when trafilatura finds too little."""
+    try:
+        doc = Readability(html)
+        summary = doc.summary(html_partial=True)
+        title = _clean(doc.short_title() or "")
+    except Exception:  # readability raises bare Exceptions on odd markup
+        log.debug("readability failed", exc_info=True)
+        return "", ""
+    tree = _parse(f"<html><body>{summary}</body></html>")
+    if tree is None:
+        return title, ""
+    blocks = [_clean(el.text_content()) for el in tree.iter(*_BLOCKS)]
+    if not any(blocks):
+        blocks = [_clean(tree.text_content())]
+    return title, "\n\n".join(b for b in blocks if b)
+
+
+def _trafilatura(html: str, url: str) -> dict[str, Any]:
+    doc = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+        as_dict=True,
+    )
+    return doc if isinstance(doc, dict) else {}
+
+
+class Extractor:
+    """Turns a Page into an Article; the CPU work runs in a thread pool."""
+
+    def __init__(self, config: ExtractConfig, executor: Executor | None = None) -> None:
+        self.config = config
+        self._own = executor is None
+        self._executor = executor or ThreadPoolExecutor(
+            max_workers=config.workers, thread_name_prefix="extract"
+        )
+
+    async def extract(self, page: Page) -> Article:
+        """The article on `page`, or NotAnArticle; never blocks the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self.extract_sync, page)
+
+    def extract_sync(self, page: Page) -> Article:
+        """The same work, on the calling thread (tests, the CLI, the thread pool)."""
+        html = decode_html(page.body, page.charset)
+        tree = _parse(html)
+        head = _head(tree, page.final_url)
+        meta = _trafilatura(html, page.final_url) if tree is not None else {}
+        title = _clean(str(meta.get("title") or ""))
+        text = _without_title(_paragraphs(str(meta.get("text") or "")), title or head.title)
+        if word_count(text) < self.config.min_words:
+            fallback_title, fallback = readability_text(html)
+            if word_count(fallback) > word_count(text):
+                text, title = fallback, title or fallback_title
+        words = word_count(text)
+        if words < self.config.min_words:
+            raise NotAnArticle(
+                f"no article text found on that page ({words} words; "
+                f"an article needs at least {self.config.min_words})"
+            )
+        return Article(
+            url=page.url,
+            canonical_url=head.canonical or page.final_url,
+            title=title or head.title or "",
+            text=text,
+            words=words,
+            author=_optional(meta.get("author")),
+            published_at=_optional(meta.get("date")),
+            site=_optional(meta.get("sitename")),
+            language=_language_code(meta.get("language")) or head.lang or detect_language(text),
+        )
+
+    def close(self) -> None:
+        """Shut down the thread pool this extractor made (an injected one is left alone)."""
+        if self._own:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _without_title(text: str, title: str | None) -> str:
+    """The text without a first line that only repeats the title (the page's <h1>)."""
+    first, _, rest = text.partition("\n\n")
+    if title and rest and first.casefold() == title.casefold():
+        return rest
+    return text
+
+
+def _optional(value: object) -> str | None:
+    text = _clean(str(value)) if value else ""
+    return text or None
