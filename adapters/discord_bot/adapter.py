@@ -70,7 +70,9 @@ def use_endpoints(api_base_url: str, gateway_url: str) -> Callable[[], None]:
 class PrismClient(discord.Client):
     """discord.Client that builds and syncs its command tree during login."""
 
-    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float) -> None:
+    def __init__(
+        self, adapter: DiscordAdapter, *, guild_ready_timeout: float, reidentify_delay: float
+    ) -> None:
         settings = adapter.config.discord
         intents = discord.Intents.none()
         intents.guilds = True
@@ -82,6 +84,7 @@ class PrismClient(discord.Client):
             guild_ready_timeout=guild_ready_timeout,
         )
         self.adapter = adapter
+        self.reidentify_delay = reidentify_delay
         self.prism_click = adapter.on_button  # read by the DynamicItem buttons
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = adapter.on_command_error  # type: ignore[method-assign]
@@ -93,6 +96,11 @@ class PrismClient(discord.Client):
         ):
             self.tree.add_command(command)
         await self.adapter.sync(self)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Discord allows one IDENTIFY per 5 seconds: wait before identifying again."""
+        if not initial:
+            await asyncio.sleep(self.reidentify_delay)
 
     async def _recent(self) -> list[Analysis]:
         return await self.adapter.core.store.analyses.recent(limit=50)
@@ -113,10 +121,12 @@ class DiscordAdapter:
         *,
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
+        reidentify_delay: float = 5.0,
     ) -> None:
         self.config = config
         self.core = core
         self.guild_ready_timeout = guild_ready_timeout
+        self.reidentify_delay = reidentify_delay
         self.ready_timeout = ready_timeout
         self.client: PrismClient | None = None
         self._connection: asyncio.Task[None] | None = None
@@ -131,7 +141,11 @@ class DiscordAdapter:
         if not settings.token:
             raise ConfigError("[discord] token: not set (or set DISCORD_BOT_TOKEN)")
         self._restore = use_endpoints(settings.api_base_url, settings.gateway_url)
-        self.client = client = PrismClient(self, guild_ready_timeout=self.guild_ready_timeout)
+        self.client = client = PrismClient(
+            self,
+            guild_ready_timeout=self.guild_ready_timeout,
+            reidentify_delay=self.reidentify_delay,
+        )
         try:
             await self._login(client)
             self._connection = asyncio.create_task(client.connect(reconnect=True))

@@ -831,7 +831,12 @@ class DiscordServer:
         }
 
     def _interaction_base(
-        self, kind: int, user: dict[str, Any] | None, permissions: int, guild: bool
+        self,
+        kind: int,
+        user: dict[str, Any] | None,
+        permissions: int,
+        guild: bool,
+        channel_id: str | None = None,
     ) -> dict[str, Any]:
         user = user or _user(snowflake(), "reader")
         base: dict[str, Any] = {
@@ -846,12 +851,13 @@ class DiscordServer:
             "app_permissions": str(ALL_PERMISSIONS),
         }
         if guild:
+            channel_id = channel_id or self.channel_id
             base |= {
                 "guild_id": self.guild_id,
                 "guild_locale": "en-US",
                 "guild": {"id": self.guild_id, "locale": "en-US", "features": []},
-                "channel_id": self.channel_id,
-                "channel": self.channel_object(self.channel_id),
+                "channel_id": channel_id,
+                "channel": self.channel_object(channel_id),
                 "member": self.member_object(user, permissions),
                 "authorizing_integration_owners": {"0": self.guild_id},
                 "context": 0,
@@ -896,10 +902,11 @@ class DiscordServer:
         permissions: int = BASIC_MEMBER,
         guild: bool = True,
         user: dict[str, Any] | None = None,
+        channel_id: str | None = None,
     ) -> Interaction:
         """A member runs /name with string options (as Discord sends them)."""
         cmd = self.command(name, guild)
-        payload = self._interaction_base(2, user, permissions, guild)
+        payload = self._interaction_base(2, user, permissions, guild, channel_id)
         data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1}
         data["options"] = [{"name": k, "type": 3, "value": v} for k, v in (options or {}).items()]
         if cmd.get("guild_id"):
