@@ -120,7 +120,6 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         """Connect, register the commands, and begin polling (or serving the webhook)."""
-        self._quiet_url_loggers(True)
         tg = self.config.telegram
         await self.app.initialize()
         await self._register_commands()
