@@ -640,3 +640,26 @@ async def test_tls_uses_the_name_and_verifies_the_certificate(
         await rig.fetcher.fetch(f"https://news.test:{port}/")
     assert names == ["news.test"]  # SNI carried the host name
     assert rig.backend.attempts == [("127.0.0.1", port)]  # the dial went to the vetted IP
+
+
+# --- the fixture pages ---------------------------------------------------------------------
+
+
+async def test_fixture_pages_arrive_byte_for_byte_with_their_charsets(
+    make: MakeRig, article_site: Site
+) -> None:
+    names = article_site.page_names()
+    if not names:
+        pytest.skip("no fixture pages yet")
+    rig = make()
+    charsets = {}
+    for name in names:
+        page = await rig.fetcher.fetch(article_site.page_url(name))
+        assert page.body == (article_site.pages_dir / f"{name}.html").read_bytes()
+        assert page.content_type == "text/html"
+        declared = article_site.manifest.get(name, {}).get("charset")
+        if declared:
+            assert page.charset == declared.lower()
+        charsets[name] = page.charset
+    assert "windows-1251" in charsets.values()  # from the header
+    assert "euc-kr" in charsets.values()  # from the <meta> tag only
