@@ -186,6 +186,45 @@ def article_of(body: dict[str, Any]) -> dict[str, str]:
     return fields
 
 
+_QUOTE_CHARS = set('"\u201c\u201d\u00ab\u00bb\u201e')
+
+
+def echo_analysis(body: dict[str, Any]) -> dict[str, Any]:
+    """A valid, grounded analysis of the request's article, made of its own sentences.
+
+    Stands in for the model in end-to-end tests and benches: every claim is copied from
+    the article, so validation and the grounding check pass without a repair.
+    """
+    article = article_of(body)
+    flat = re.sub(r"\s+", " ", article.get("text", "")).replace("[…]", " ")
+    sentences = [
+        s
+        for s in re.split(r"(?<=[.!?])\s+", flat)
+        if 30 <= len(s) <= 400 and not _QUOTE_CHARS & set(s) and "\u2039" not in s
+    ] or ["The article reports a development."]
+    pick = [sentences[i % len(sentences)] for i in range(7)]
+    schema = body["output_config"]["format"]["schema"]
+    language = article.get("language", "unknown")
+    return {
+        "headline": (article.get("title") or "A news report")[:110],
+        "dek": f"{pick[0]} What does it change?",
+        "category": schema["properties"]["category"]["enum"][0],
+        "sections": [
+            {"heading": "What happened", "paragraphs": [" ".join(pick[1:3])]},
+            {"heading": "Background", "paragraphs": [" ".join(pick[3:5])]},
+            {"heading": "What it means for readers", "paragraphs": [" ".join(pick[5:7])]},
+        ],
+        "tags": [],
+        "language": language if language != "unknown" else "en",
+        "key_question": "What does it change?",
+    }
+
+
+def echo(body: dict[str, Any]) -> Behaviour:
+    """A responder answering every request with `echo_analysis`."""
+    return reply(echo_analysis(body))
+
+
 def estimate_tokens(text: str) -> int:
     """The server's own token estimate (about four characters a token)."""
     return max(1, (len(text) + 3) // 4)
