@@ -14,7 +14,7 @@ from adapters.discord_adapter import DiscordAdapter
 from bot.config import Config
 from bot.core import Core
 from bot.errors import ConfigError
-from bot.models import ChannelRef, Request
+from bot.models import ChannelRef, Reply, Request
 from tests.support.bad_links import BLOCKED, FAST_FETCH, NOT_LINKS, SITE_FAILURES
 from tests.support.digests import add_analysis
 from tests.support.discord_bot import Bot, analyze, bot, discord_config, errors_free
@@ -289,7 +289,7 @@ async def test_the_token_appears_nowhere_in_the_logs(
     assert all(discord_server.token not in r.getMessage() for r in caplog.records)
 
 
-async def _info(bot: Bot) -> object:
+async def _info(bot: Bot) -> Reply:
     assert bot.core is not None
     (reply,) = await bot.core.handle(Request("categories", "", ChannelRef("discord", "1"), "u"))
     return reply

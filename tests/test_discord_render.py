@@ -93,7 +93,7 @@ def test_very_long_analysis_splits_into_valid_messages_and_keeps_every_word() ->
     messages = render(reply)
     assert len(messages) > 1
     assert_valid(messages)
-    text = "\n".join(f.value for m in messages for e in m.embeds for f in e.fields)
+    text = "\n".join(f.value or "" for m in messages for e in m.embeds for f in e.fields)
     assert text.count("forty electric buses") == reply.plain_text().count("forty electric buses")
     assert messages[-1].buttons and not any(m.buttons for m in messages[:-1])
     assert messages[-1].embeds[-1].footer.text is not None

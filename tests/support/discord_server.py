@@ -43,6 +43,7 @@ EPHEMERAL = 1 << 6
 MESSAGE_CONTENT_INTENT = 1 << 15
 BASIC_MEMBER = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 31)  # view, send, history, app cmds
 
+BODY = web.RequestKey("body", object)  # the decoded JSON body, kept by the recording middleware
 _NAME = re.compile(r"^[-_\w]{1,32}$")
 _SNOWFLAKES = itertools.count(1_180_000_000_000_000_001)
 
@@ -425,7 +426,7 @@ class DiscordServer:
             elif raw:
                 body = raw
         call = Call(request.method, request.path, dict(request.query), dict(request.headers), body)
-        request["body"] = body
+        request[BODY] = body
         self.calls.append(call)
         authorised = request.headers.get("Authorization") == f"Bot {self.token}"
         if _needs_auth(request.path) and not authorised:
@@ -471,7 +472,7 @@ class DiscordServer:
     async def _put_commands(self, request: web.Request) -> web.Response:
         if request.match_info["app"] != self.app_id:
             return error(403, 50001, "Missing Access")
-        commands = request["body"]
+        commands = request[BODY]
         if not isinstance(commands, list):
             return error(400, 50035, "Invalid Form Body")
         errs = FormErrors()
@@ -506,7 +507,7 @@ class DiscordServer:
         if ix.acked:
             ix.errors.append(40060)
             return error(400, 40060, "Interaction has already been acknowledged.")
-        body = request["body"] or {}
+        body = _json(request)
         kind, data = body.get("type"), body.get("data") or {}
         errs = FormErrors()
         if kind in (4, 7):
@@ -518,7 +519,7 @@ class DiscordServer:
         if (bad := errs.response()) is not None:
             ix.errors.append(50035)
             return bad
-        ix.response_type, ix.response = kind, data
+        ix.response_type, ix.response = int(kind or 0), data
         ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
         posted = None
         if kind == 4:
@@ -528,7 +529,7 @@ class DiscordServer:
             ix.deferred_ephemeral, ix.original = ephemeral, "loading"
         if request.query.get("with_response") not in ("1", "true", "True"):
             return web.Response(status=204)
-        return json_response(self._callback_response(ix, kind, ephemeral, posted))
+        return json_response(self._callback_response(ix, ix.response_type, ephemeral, posted))
 
     def _callback_response(
         self, ix: Interaction, kind: int, ephemeral: bool, posted: Posted | None
@@ -549,7 +550,7 @@ class DiscordServer:
         ix = self._by_token(request.match_info["token"])
         if ix is None or request.match_info["app"] != self.app_id or not ix.acked:
             return error(404, 10015, "Unknown Webhook")
-        data = request["body"] or {}
+        data = _json(request)
         errs = FormErrors()
         validate_message(data, errs)
         if is_empty_message(data):
@@ -570,7 +571,7 @@ class DiscordServer:
         ix = self._by_token(request.match_info["token"])
         if ix is None or ix.original in ("none", "deleted"):
             return error(404, 10008, "Unknown Message")
-        data = request["body"] or {}
+        data = _json(request)
         errs = FormErrors()
         validate_message(data, errs)
         if (bad := errs.response()) is not None:
@@ -600,7 +601,7 @@ class DiscordServer:
             return _too_many(pending.pop(0))
         if channel in self.cloudflare_blocked:
             return error(429, 0, "You are being blocked from accessing our API temporarily.")
-        data = request["body"] or {}
+        data = _json(request)
         errs = FormErrors()
         validate_message(data, errs)
         if is_empty_message(data):
@@ -682,6 +683,7 @@ class DiscordServer:
 
     async def _gateway_op(self, session: Session, payload: dict[str, Any]) -> None:
         op, data = payload.get("op"), payload.get("d")
+        data = data if isinstance(data, dict) else {}
         if op == 1:
             self.heartbeats += 1
             await session.ws.send_json({"op": 11})
@@ -966,6 +968,12 @@ class DiscordServer:
     def channel_messages(self, channel: str | None = None) -> list[Posted]:
         channel = channel or self.channel_id
         return [m for m in self.messages if m.kind == "channel" and m.channel_id == channel]
+
+
+def _json(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object body ({} when there is none)."""
+    body = request[BODY]
+    return body if isinstance(body, dict) else {}
 
 
 def _user(ident: str, name: str, bot: bool = False) -> dict[str, Any]:
