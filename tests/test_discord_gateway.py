@@ -3,8 +3,13 @@ with the real discord.py client against the local Discord-compatible server."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from discord.gateway import DiscordWebSocket
@@ -293,3 +298,53 @@ async def _info(bot: Bot) -> Reply:
     assert bot.core is not None
     (reply,) = await bot.core.handle(Request("categories", "", ChannelRef("discord", "1"), "u"))
     return reply
+
+
+async def test_prism_bot_run_serves_discord_from_the_config_file(
+    tmp_path: Path, discord_server: DiscordServer, article_site: Site
+) -> None:
+    """The "done when" of the issue: `prism-bot run` registers the commands and answers,
+    stops cleanly on SIGTERM, and its DEBUG logs never show the token."""
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f"""
+[storage]
+path = "{tmp_path / "run.db"}"
+[log]
+level = "DEBUG"
+[fetch]
+allow_networks = ["127.0.0.0/8"]
+[discord]
+token = "{discord_server.token}"
+api_base_url = "{discord_server.api_base_url}"
+gateway_url = "{discord_server.gateway_url}"
+""",
+        encoding="utf-8",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config_file),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PRISM_")},
+    )
+    try:
+        await discord_server.wait_for(lambda: discord_server.commands.get(None), within=30)
+        await discord_server.wait_for(lambda: discord_server.identifies, within=30)
+        url = article_site.add_page("/run.html", article_html("Ring road works begin"))
+        await discord_server.wait_for(lambda: any(s.identified for s in discord_server.sessions))
+        ix = await discord_server.slash("analyze", {"url": url})
+        await discord_server.wait_for(lambda: ix.messages, within=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert ix.messages[0].embeds[0]["title"] == "Ring road works begin"
+    logs = out.decode() + err.decode()
+    assert "discord.ready" in logs and "request" in logs  # the logs were really written
+    assert discord_server.token not in logs
