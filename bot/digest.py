@@ -84,13 +84,13 @@ class DigestService:
         categories = self.config.categories.names
         zone, since = self.config.digest.timezone, now - FIRST_WINDOW
         if channel is not None:
-            sub = await self.store.subscriptions.get(channel)
-            if sub is None or not sub.active:
+            found = await self.store.subscriptions.scheduled(channel)
+            if not found:
                 raise NotFound(
                     "this channel has no digest subscription: start one with /subscribe <category>"
                 )
-            categories, zone = sub.categories, sub.timezone
-            since = await self.store.deliveries.last_until(sub.id) or since
+            sub = found[0].subscription
+            categories, zone, since = sub.categories, sub.timezone, _since(found[0], now)
         if category is not None:
             name = self.config.category(category)
             if name is None:
@@ -284,19 +284,13 @@ class DigestService:
                         return
                     await job.sender.send(channel, reply)
             except ChannelGone as exc:
-                await self.store.subscriptions.deactivate(channel, self.clock())
-                report.deactivated.append(str(channel))
-                await self._finish(d, sub, "failed", report, error=f"channel-gone: {exc}")
+                await self._gone(d, sub, channel, exc, report)
                 return
             except ChannelMoved as exc:
-                new = ChannelRef(channel.platform, exc.new_id)
-                await self.store.subscriptions.move(channel, new, self.clock())
-                report.moved.append(f"{channel} -> {new}")
-                event(log, "digest_moved", channel=str(channel), to=str(new))
-                if moved:
+                if moved:  # a second move in one delivery: something is wrong, stop here
                     await self._finish(d, sub, "failed", report, error="moved twice")
                     return
-                channel, moved = new, True
+                channel, moved = await self._moved(channel, exc.new_id, report), True
                 continue
             except (SendFailed, OSError, TimeoutError) as exc:
                 if not await self._retry(d, sub, attempts, exc, report):
@@ -305,6 +299,27 @@ class DigestService:
                 continue
             await self._finish(d, sub, "sent", report, items=items, channel=channel)
             return
+
+    async def _gone(
+        self,
+        d: Delivery,
+        sub: Subscription,
+        channel: ChannelRef,
+        exc: ChannelGone,
+        report: DeliveryReport,
+    ) -> None:
+        """The bot can no longer post there: stop the subscription, fail the period."""
+        await self.store.subscriptions.deactivate(channel, self.clock())
+        report.deactivated.append(str(channel))
+        await self._finish(d, sub, "failed", report, error=f"channel-gone: {exc}")
+
+    async def _moved(self, channel: ChannelRef, new_id: str, report: DeliveryReport) -> ChannelRef:
+        """Telegram upgraded the group: the subscription follows, the digest is resent there."""
+        new = ChannelRef(channel.platform, new_id)
+        await self.store.subscriptions.move(channel, new, self.clock())
+        report.moved.append(f"{channel} -> {new}")
+        event(log, "digest_moved", channel=str(channel), to=str(new))
+        return new
 
     async def _retry(
         self,

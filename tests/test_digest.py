@@ -473,3 +473,13 @@ async def test_preview_errors_are_specific(subs, digests):
     await subscribe(subs, "Economy")
     with pytest.raises(NotFound, match="this channel is not subscribed to Sports"):
         await digests.preview(channel=ChannelRef("discord", "100"), category="sports")
+
+
+async def test_preview_shows_what_the_next_digest_would_hold(subs, digests, sender, store, clock):
+    await subscribe(subs, "Economy 08:00 UTC")
+    await add_analysis(store, "Delivered", "Economy", utc("2026-03-27 20:00"))
+    await digests.send_due({"discord": sender}, now=utc("2026-03-28 08:00"))
+    await add_analysis(store, "Since then", "Economy", utc("2026-03-28 09:00"))
+    clock.set(utc("2026-03-28 10:00"))
+    reply = await digests.preview(channel=ChannelRef("discord", "100"))
+    assert reply is not None and headlines(reply) == [("Economy", ["Since then"])]

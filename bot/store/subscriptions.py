@@ -150,8 +150,8 @@ class SubscriptionRepo:
             )
         return True
 
-    async def scheduled(self) -> list[Scheduled]:
-        """Every active subscription with its latest ledger row, in one query."""
+    async def scheduled(self, channel: ChannelRef | None = None) -> list[Scheduled]:
+        """Every active subscription (or one channel's) with its latest ledger row."""
         rows = await self.db.fetchall(
             """SELECT s.*, d.period AS last_period, d.status AS last_status,
                       (SELECT until_at FROM deliveries
@@ -161,7 +161,8 @@ class SubscriptionRepo:
                LEFT JOIN deliveries d ON d.id = (
                    SELECT id FROM deliveries WHERE subscription_id = s.id
                    ORDER BY period DESC LIMIT 1)
-               WHERE s.active = 1 ORDER BY s.id"""
+               WHERE s.active = 1 AND (? IS NULL OR s.channel = ?) ORDER BY s.id""",
+            (str(channel) if channel else None,) * 2,
         )
         return [
             Scheduled(
