@@ -250,3 +250,20 @@ def test_latest_due_is_yesterday_until_todays_time() -> None:
 def test_next_due_skips_the_gap() -> None:
     assert next_due(utc("2026-03-29 00:00"), "02:30", BERLIN) == utc("2026-03-29 01:00")
     assert next_due(utc("2026-03-29 01:00"), "02:30", BERLIN) == utc("2026-03-30 00:30")
+
+
+# --- through the core, as every adapter calls it ------------------------------------------
+
+
+async def test_chat_commands_through_the_core(core) -> None:
+    [ok] = await core.handle(request("subscribe", "Economy 08:00 Europe/Berlin"))
+    assert ok.title == "Subscribed"
+    [bad] = await core.handle(request("subscribe", "Tech"))
+    assert (bad.kind, bad.error) == ("error", "usage")
+    assert bad.plain_text().startswith("Unknown category 'Tech'. Did you mean Technology?")
+    [listed] = await core.handle(request("subscriptions", ""))
+    assert listed.blocks[0] == Item(
+        "Economy", "every day at 08:00 (Europe/Berlin)", listed.blocks[0].meta
+    )
+    [gone] = await core.handle(request("unsubscribe", ""))
+    assert gone.title == "Unsubscribed"
