@@ -181,9 +181,10 @@ def _trafilatura(html: str, url: str) -> dict[str, Any]:
         include_comments=False,
         include_tables=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
-        as_dict=True,
     )
-    return doc if isinstance(doc, dict) else {}
+    if doc is None:
+        return {}
+    return doc if isinstance(doc, dict) else dict(doc.as_dict())
 
 
 class Extractor:
