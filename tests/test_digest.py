@@ -483,3 +483,19 @@ async def test_preview_shows_what_the_next_digest_would_hold(subs, digests, send
     clock.set(utc("2026-03-28 10:00"))
     reply = await digests.preview(channel=ChannelRef("discord", "100"))
     assert reply is not None and headlines(reply) == [("Economy", ["Since then"])]
+
+
+async def test_a_pending_row_from_an_earlier_day_is_superseded(subs, digests, store, sender):
+    await subscribe(subs, "Economy 08:00 UTC")
+    await add_analysis(store, "Monday", "Economy", utc("2026-03-27 20:00"))
+    hanging = RecordingSender(hang_after_accept={"100"}, expect=1)
+    task = asyncio.create_task(digests.send_due({"discord": hanging}, now=utc("2026-03-28 08:00")))
+    await asyncio.wait_for(hanging.arrived.wait(), 5)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    await add_analysis(store, "Tuesday", "Economy", utc("2026-03-28 20:00"))
+    later = DigestService(store, digests.config, digests.clock)  # down for a day
+    await later.send_due({"discord": sender}, now=utc("2026-03-29 08:00"))
+    [(_, reply)] = sender.received
+    assert headlines(reply) == [("Economy", ["Tuesday", "Monday"])]  # nothing lost
+    assert await statuses(store) == [("2026-03-28", "skipped"), ("2026-03-29", "sent")]

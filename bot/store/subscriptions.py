@@ -200,7 +200,16 @@ class DeliveryRepo:
         )
         if wanted == "[]":
             return []
-        async with self.db.write() as conn:  # two statements, however many claims
+        async with self.db.write() as conn:  # three statements, however many claims
+            await conn.execute(  # a pending row of an earlier period is superseded
+                """UPDATE deliveries SET status = 'skipped', error = 'superseded',
+                                         updated_at = ?
+                   WHERE status = 'pending' AND EXISTS (
+                       SELECT 1 FROM json_each(?) j
+                       WHERE json_extract(j.value, '$[0]') = deliveries.subscription_id
+                         AND json_extract(j.value, '$[1]') > deliveries.period)""",
+                (stamp, wanted),
+            )
             await conn.execute(
                 """INSERT INTO deliveries(subscription_id, period, due_at, status, since,
                                           until_at, created_at, updated_at)
