@@ -18,7 +18,7 @@ from discord.http import Route
 from adapters.discord_adapter import DiscordAdapter
 from bot.config import Config
 from bot.core import Core
-from bot.errors import ConfigError
+from bot.errors import ConfigError, TimedOut
 from bot.models import ChannelRef, Reply, Request
 from tests.support.bad_links import BLOCKED, FAST_FETCH, NOT_LINKS, SITE_FAILURES
 from tests.support.digests import add_analysis
@@ -348,3 +348,71 @@ gateway_url = "{discord_server.gateway_url}"
     logs = out.decode() + err.decode()
     assert "discord.ready" in logs and "request" in logs  # the logs were really written
     assert discord_server.token not in logs
+
+
+async def test_an_expired_interaction_is_logged_and_the_bot_keeps_serving(
+    bot: Bot, discord_server: DiscordServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    discord_server.deadline_s = 0.0  # every interaction has expired when the bot answers
+    ix = await discord_server.slash("categories")
+    await discord_server.wait_for(lambda: ix.errors)
+    assert bot.adapter is not None
+    await bot.adapter.idle()
+    assert ix.errors[0] == 10062 and not ix.acked
+    assert "discord.command_error" in caplog.text
+    discord_server.deadline_s = 3.0
+    ok = await discord_server.slash("categories")
+    await bot.answered(ok)
+    assert "Categories" in ok.messages[0].text()
+
+
+async def test_a_refused_follow_up_is_logged(
+    bot: Bot, discord_server: DiscordServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    discord_server.followup_error = (403, 50001, "Missing Access")
+    ix = await discord_server.slash("categories")
+    await bot.answered(ix)
+    assert ix.acked and ix.errors == [50001] and ix.messages == []
+    assert "discord.reply_failed" in caplog.text
+
+
+async def test_a_mention_in_a_channel_closed_to_the_bot_is_logged(
+    config: Config, discord_server: DiscordServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = Bot(discord_config(config, discord_server, read_messages=True), discord_server)
+    await bot.start()
+    try:
+        discord_server.forbidden_channels.add(discord_server.channel_id)
+        await discord_server.say(f"<@{discord_server.app_id}> http://10.0.0.1/", mention_bot=True)
+        await discord_server.wait_for(
+            lambda: discord_server.calls_to("POST", r".*/channels/\d+/messages")
+        )
+        assert bot.adapter is not None
+        await bot.adapter.idle()
+    finally:
+        await bot.stop()
+    assert "discord.reply_failed" in caplog.text
+
+
+async def test_read_messages_without_the_intent_enabled_is_a_config_error(
+    config: Config, discord_server: DiscordServer
+) -> None:
+    discord_server.privileged_intents = False
+    bot = Bot(discord_config(config, discord_server, read_messages=True), discord_server)
+    with pytest.raises(ConfigError, match=r"\[discord\] read_messages: enable the Message"):
+        await bot.start()
+    await bot.stop()
+
+
+async def test_no_ready_within_the_timeout_is_timed_out(
+    config: Config, discord_server: DiscordServer
+) -> None:
+    discord_server.send_ready = False
+    core = await Core.open(config)
+    adapter = DiscordAdapter(discord_config(config, discord_server), core, ready_timeout=0.3)
+    try:
+        with pytest.raises(TimedOut, match="READY"):
+            await adapter.start()
+    finally:
+        await core.aclose()
+    assert adapter.client is not None and adapter.client.is_closed()

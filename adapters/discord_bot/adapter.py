@@ -174,7 +174,13 @@ class DiscordAdapter:
             return
         ready.cancel()
         if connection in done:
-            connection.result()  # raises what stopped the gateway
+            try:
+                connection.result()  # raises what stopped the gateway
+            except discord.PrivilegedIntentsRequired:
+                raise ConfigError(
+                    "[discord] read_messages: enable the Message Content intent for this bot "
+                    "in the Discord developer portal, or set read_messages = false"
+                ) from None
             raise SendFailed("the Discord gateway closed before READY")
         raise TimedOut(f"Discord did not send READY within {self.ready_timeout:g} s")
 
@@ -263,11 +269,16 @@ class DiscordAdapter:
             )
             async with message.channel.typing():
                 replies = await self.core.handle(request)
-            for reply in replies:
-                for part in render(reply):
-                    kwargs = _send_kwargs(part)
-                    await message.channel.send(**kwargs, reference=message)
-                    _forget_view(kwargs)
+            try:
+                for reply in replies:
+                    for part in render(reply):
+                        kwargs = _send_kwargs(part)
+                        await message.channel.send(**kwargs, reference=message)
+                        _forget_view(kwargs)
+            except discord.HTTPException as exc:
+                event(
+                    log, "discord.reply_failed", logging.WARNING, status=exc.status, code=exc.code
+                )
 
     def _request(self, interaction: discord.Interaction[Any], command: str, text: str) -> Request:
         guild = interaction.guild_id is not None

@@ -329,6 +329,8 @@ class DiscordServer:
         self.heartbeat_ms = heartbeat_ms
         self.deadline_s = 3.0
         self.privileged_intents = True
+        self.send_ready = True  # False: IDENTIFY is never answered
+        self.followup_error: tuple[int, int, str] | None = None  # (status, code, message)
         self.app_id = snowflake()
         self.bot_user = _user(self.app_id, "prism", bot=True)
         self.owner = _user(snowflake(), "owner")
@@ -550,6 +552,10 @@ class DiscordServer:
         ix = self._by_token(request.match_info["token"])
         if ix is None or request.match_info["app"] != self.app_id or not ix.acked:
             return error(404, 10015, "Unknown Webhook")
+        if self.followup_error is not None:
+            status, code, message = self.followup_error
+            ix.errors.append(code)
+            return error(status, code, message)
         data = _json(request)
         errs = FormErrors()
         validate_message(data, errs)
@@ -701,6 +707,8 @@ class DiscordServer:
         intents = int(data.get("intents") or 0)
         if intents & MESSAGE_CONTENT_INTENT and not self.privileged_intents:
             await session.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
+        if not self.send_ready:
             return
         session.session_id, session.intents, session.identified = snowflake(), intents, True
         ready = {
