@@ -154,13 +154,19 @@ def test_valid_analysis_has_no_errors():
     assert validate_analysis(good_analysis(), DEFAULT_CATEGORIES, "en") == []
 
 
+def test_quoted_html_is_text_not_markup():
+    data = good_analysis(dek="The mail used a <table> layout. Will clients cope?")
+    assert validate_analysis(data, DEFAULT_CATEGORIES, "en") == []
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"category": "Gossip"}, "'category' must be one of: World, Politics"),
         ({"headline": "x" * 121}, "'headline' is 121 characters long; at most 120"),
         ({"key_question": "No question"}, "'key_question' must be a question ending"),
-        ({"dek": "<b>Bold</b> lead?"}, "'dek' must be plain text, without HTML or Markdown"),
+        ({"dek": "**Bold** lead?"}, "'dek' must be plain text, without Markdown markup"),
+        ({"dek": "## Lead\nWhy?"}, "'dek' must be plain text, without Markdown markup"),
         ({"sections": []}, "'sections' has 0 items; write 3 to 5"),
         ({"language": "English"}, "'language' must be a language code such as 'en'"),
         ({"language": "fr"}, "'language' is 'fr', but the analysis must be written in 'en'"),

@@ -28,7 +28,9 @@ LIMITS = {
     "key_question": 240,
 }
 _LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z]{2,4})?")
-_MARKUP = re.compile(r"</?[A-Za-z][^>]*>|^\s{0,3}#{1,6}\s", re.MULTILINE)
+# Markdown the renderers would show literally. HTML-looking text is not refused: an
+# article about web pages may quote a tag, and renderers escape every string anyway.
+_MARKUP = re.compile(r"^\s{0,3}#{1,6}\s|\*\*\S|__\S", re.MULTILINE)
 
 
 def analysis_schema(categories: Sequence[str]) -> dict[str, Any]:
@@ -121,7 +123,7 @@ def _text_errors(where: str, value: object, limit: int) -> list[str]:
     if len(value) > limit:
         errors.append(f"'{where}' is {len(value)} characters long; at most {limit}")
     if _MARKUP.search(value):
-        errors.append(f"'{where}' must be plain text, without HTML or Markdown markup")
+        errors.append(f"'{where}' must be plain text, without Markdown markup")
     return errors
 
 

@@ -225,9 +225,17 @@ def echo(body: dict[str, Any]) -> Behaviour:
     return reply(echo_analysis(body))
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
 def estimate_tokens(text: str) -> int:
-    """The server's own token estimate (about four characters a token)."""
-    return max(1, (len(text) + 3) // 4)
+    """The server's own token estimate: about four characters a token, CJK one each."""
+    cjk = len(_CJK.findall(text))
+    return max(1, cjk + (len(text) - cjk + 3) // 4)
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -405,14 +413,14 @@ class AnthropicServer:
     def _usage(self, body: dict[str, Any]) -> dict[str, Any]:
         """Input tokens, with the cached prefix written on first sight and read after."""
         blocks = _prompt_blocks(body)
-        total = sum(estimate_tokens(json.dumps(b, sort_keys=True)) for b, _ in blocks)
+        total = sum(estimate_tokens(_dump(b)) for b, _ in blocks)
         schema = (body.get("output_config") or {}).get("format")
-        total += estimate_tokens(json.dumps(schema)) if schema else 0
+        total += estimate_tokens(_dump(schema)) if schema else 0
         marks = [i for i, (_, marked) in enumerate(blocks) if marked]
         write = read = 0
         if marks:
             prefix = [b for b, _ in blocks[: marks[-1] + 1]]
-            size = sum(estimate_tokens(json.dumps(b, sort_keys=True)) for b in prefix)
+            size = sum(estimate_tokens(_dump(b)) for b in prefix)
             if size >= _min_cacheable(body["model"]):
                 key = hashlib.sha256(
                     json.dumps([body["model"], prefix], sort_keys=True).encode()
