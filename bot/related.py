@@ -1,30 +1,315 @@
-"""Related analyses (stub: the related-articles issue replaces this)."""
+"""Related analyses: bm25 over the FTS5 index, explained, optionally fused with embeddings.
+
+One query per request. The source's most distinctive terms (idf from the fts5vocab
+table) and its entities (tags) become an OR query with weighted columns; the best
+candidates are then boosted for a shared category and shared entities, decayed by
+age, and cleaned of the source itself and its copies. Each hit says why it matched.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.config import Config
-from bot.errors import NotAvailable
+from bot.embeddings import Embedder, VectorIndex, load_default_embedder, reciprocal_rank_fusion
 from bot.models import Analysis
-from bot.store import Store
+from bot.store import Store, utcnow
+
+# bm25 column weights, in the FTS table's column order: headline, tags, dek, body.
+COLUMN_WEIGHTS = (8.0, 6.0, 3.0, 1.0)
+QUERY_TERMS = 12  # distinctive terms per query, besides entities
+QUERY_ENTITIES = 6
+CATEGORY_BOOST = 1.25
+ENTITY_BOOST = 0.2  # per shared entity, at most three
+RECENCY_FLOOR = 0.5  # the oldest analysis keeps half its score: relevance first
+DUPLICATE_JACCARD = 0.8  # headlines at least this similar are the same story told twice
+POOL = 40  # candidates read from FTS before boosts and exclusions
+# A hit that shares no entity must score at least this share of the best lexical hit:
+# words in common alone ("record", "season", "shares") are weak evidence.
+WEAK_FLOOR = 0.35
+MIN_COMMON_TERMS = 2
+
+_WORD = re.compile(r"[^\W_]+")
+_TOKENIZER = "porter unicode61 remove_diacritics 2"  # the same as analyses_fts
+_STOPWORDS = frozenset(
+    str.split(
+        """a about after against all also an and any are as at be because been before being
+    between both but by can could did do does during each few for from further had has
+    have having he her here hers him his how i if in into is it its itself just more most
+    much new no nor not now of off on once one only or other our out over own same she
+    should so some such than that the their them then there these they this those
+    through to too two under until up very was we were what when where which while who
+    whom why will with would year years you your every many may might must make made
+    said says like well back down still even per percent since whether means matters
+    happened"""
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
 class RelatedHit:
     analysis: Analysis
     score: float
-    reason: str  # short, shown to users: "same story: Ford, Xiaomi", "also Economy"
+    reason: str  # short, shown to users: "shares Ford, Xiaomi · same category"
+
+
+@dataclass(slots=True)
+class _Query:
+    """What the source is about: weighted stems (with a word to show) and entities."""
+
+    terms: dict[str, float] = field(default_factory=dict)  # stem -> weight
+    words: dict[str, str] = field(default_factory=dict)  # stem -> a surface word
+    entities: list[str] = field(default_factory=list)  # tags worth matching, as written
+
+    def match(self) -> str:
+        """An FTS5 MATCH expression: every piece quoted, so text never becomes syntax."""
+        phrases = [_quote(self.words[stem]) for stem in self.terms]
+        phrases += [_quote(" ".join(_WORD.findall(e))) for e in self.entities]
+        return " OR ".join(phrases)
 
 
 class RelatedIndex:
-    def __init__(self, store: Store, config: Config) -> None:
+    """Finds analyses related to one analysis, over the store's full-text index."""
+
+    def __init__(self, store: Store, config: Config, embedder: Embedder | None = None) -> None:
         self.store = store
         self.config = config
+        if embedder is None and config.related.embeddings:
+            embedder = load_default_embedder()  # ConfigError naming the extra if missing
+        self.vectors = VectorIndex(store.db, embedder) if embedder else None
 
     async def find(
         self, source: Analysis, limit: int | None = None, now: datetime | None = None
     ) -> list[RelatedHit]:
         """Analyses related to `source`, best first, never `source` or its duplicates."""
-        raise NotAvailable("related articles are not available yet")
+        limit = limit or self.config.related.limit
+        now = now or utcnow()
+        with _Stemmer() as stemmer:
+            query = await self._query(source, stemmer)
+            lexical = await self._lexical(source, query)
+            semantic = await self._semantic(source)
+            found = await self.store.analyses.many(list(set(lexical) | set(semantic)))
+            base = reciprocal_rank_fusion([list(lexical), semantic]) if semantic else lexical
+            floor = WEAK_FLOOR * max(lexical.values(), default=0.0)
+            trusted = set(semantic[:limit])
+            scored = sorted(
+                (
+                    (base[a.id] * self._boost(source, a, now), a)
+                    for a in found.values()
+                    if not _same_story(source, a)
+                    and (
+                        _shared_entities(source, a)
+                        or lexical.get(a.id, 0.0) >= floor
+                        or a.id in trusted
+                    )
+                ),
+                key=lambda pair: (-pair[0], pair[1].id),
+            )
+            return _select(source, query, scored, limit, stemmer)
+
+    async def remember(self, analysis: Analysis) -> None:
+        """Index hook for the core: call after saving an analysis (no-op without embeddings)."""
+        if self.vectors is not None:
+            await self.vectors.remember([analysis])
+
+    async def backfill(self, batch: int = 64) -> int:
+        """Embed every analysis that has no vector yet (seeds, older archives); returns count."""
+        if self.vectors is None:
+            return 0
+        done = 0
+        while ids := await self.vectors.missing(batch):
+            found = await self.store.analyses.many(ids)
+            await self.vectors.remember([found[i] for i in ids if i in found])
+            done += len(ids)
+        return done
+
+    async def _query(self, source: Analysis, stemmer: _Stemmer) -> _Query:
+        fields = (source.headline, " ".join(source.tags), source.dek, _body(source))
+        counts: list[Counter[str]] = [Counter(_words(text)) for text in fields]
+        surface = {w.casefold(): w for c in reversed(counts) for w in c}
+        stems = stemmer.stems(sorted(surface))
+        tf: dict[str, float] = {}
+        words: dict[str, str] = {}
+        for weight, counter in zip(COLUMN_WEIGHTS, counts, strict=True):
+            for word, n in counter.items():
+                stem = stems.get(word.casefold())
+                if stem and word.casefold() not in _STOPWORDS and not word.isdigit():
+                    tf[stem] = tf.get(stem, 0.0) + weight * n
+                    words.setdefault(stem, surface[word.casefold()])
+        df, total = await self._document_frequencies(list(tf))
+        cap = max(20.0, 0.02 * total)
+        weights = {
+            stem: tf[stem] / (tf[stem] + 2.0) * _idf(df[stem], total)
+            for stem in tf
+            if 2 <= df.get(stem, 0) <= cap and len(stem) > 2
+        }
+        best = sorted(weights, key=lambda s: (-weights[s], s))[:QUERY_TERMS]
+        entities = [t for t in source.tags if _words(t)][:QUERY_ENTITIES]
+        return _Query({s: weights[s] for s in best}, words, entities)
+
+    async def _document_frequencies(self, stems: list[str]) -> tuple[dict[str, int], int]:
+        if not stems:
+            return {}, 0
+        marks = ",".join("?" * len(stems))
+        rows = await self.store.db.fetchall(
+            f"SELECT term, doc FROM analyses_fts_vocab WHERE term IN ({marks})", stems
+        )
+        total = (await self.store.db.fetchone("SELECT coalesce(max(id), 0) FROM analyses"))[0]
+        return {r[0]: int(r[1]) for r in rows}, int(total)
+
+    async def _lexical(self, source: Analysis, query: _Query) -> dict[int, float]:
+        """Candidate id -> -bm25 (higher is better), best first: one FTS query."""
+        expression = query.match()
+        if not expression:
+            return {}
+        weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
+        rows = await self.store.db.fetchall(
+            f"SELECT rowid, bm25(analyses_fts, {weights}) AS s FROM analyses_fts"
+            " WHERE analyses_fts MATCH ? AND rowid != ? ORDER BY s LIMIT ?",
+            (expression, source.id, POOL),
+        )
+        return {int(r[0]): -float(r[1]) for r in rows}
+
+    async def _semantic(self, source: Analysis) -> list[int]:
+        """Nearest analyses by embedding, best first; empty without the extra."""
+        if self.vectors is None:
+            return []
+        return [i for i in await self.vectors.nearest(source, POOL + 1) if i != source.id]
+
+    def _boost(self, source: Analysis, other: Analysis, now: datetime) -> float:
+        shared = len(_shared_entities(source, other))
+        boost = 1.0 + ENTITY_BOOST * min(shared, 3)
+        if other.category == source.category:
+            boost *= CATEGORY_BOOST
+        age_days = max(0.0, (now - other.created_at).total_seconds() / 86400)
+        decay = math.pow(0.5, age_days / self.config.related.recency_half_life_days)
+        return boost * (RECENCY_FLOOR + (1 - RECENCY_FLOOR) * decay)
+
+
+class _Stemmer:
+    """SQLite's own porter/unicode61 tokenizer, in a private in-memory database.
+
+    The query must use exactly the index's terms (porter stemming is not idempotent,
+    so stems cannot be re-stemmed), and this is the one tokenizer that is sure to agree.
+    """
+
+    def __init__(self) -> None:
+        self.conn = sqlite3.connect(":memory:")
+        self.conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{_TOKENIZER}')")
+        self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+
+    def __enter__(self) -> _Stemmer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+
+    def terms(self, texts: Sequence[str]) -> list[set[str]]:
+        """The set of index terms in each text."""
+        self.conn.execute("DELETE FROM t")
+        self.conn.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", enumerate(texts))
+        found: list[set[str]] = [set() for _ in texts]
+        for doc, term in self.conn.execute("SELECT doc, term FROM v"):
+            found[doc].add(term)
+        return found
+
+    def stems(self, words: Sequence[str]) -> dict[str, str]:
+        """word -> its single index term (words that split into several are left out)."""
+        return {
+            word: next(iter(terms))
+            for word, terms in zip(words, self.terms(words), strict=True)
+            if len(terms) == 1
+        }
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def _body(analysis: Analysis) -> str:
+    return "\n".join(p for s in analysis.sections for p in (s.heading, *s.paragraphs))
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _idf(df: int, total: int) -> float:
+    return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+
+def _headline_tokens(headline: str) -> set[str]:
+    return {w.casefold() for w in _words(headline)}
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def _near_identical(a: Analysis, b: Analysis) -> bool:
+    return _jaccard(_headline_tokens(a.headline), _headline_tokens(b.headline)) >= DUPLICATE_JACCARD
+
+
+def _same_story(source: Analysis, other: Analysis) -> bool:
+    """The source itself, another analysis of its article, or a copy of its headline."""
+    return (
+        other.id == source.id
+        or other.article_id == source.article_id
+        or other.canonical_url == source.canonical_url
+        or _near_identical(source, other)
+    )
+
+
+def _shared_entities(source: Analysis, other: Analysis) -> list[str]:
+    theirs = {t.casefold() for t in other.tags}
+    return [t for t in source.tags if t.casefold() in theirs]
+
+
+def _select(
+    source: Analysis,
+    query: _Query,
+    scored: list[tuple[float, Analysis]],
+    limit: int,
+    stemmer: _Stemmer,
+) -> list[RelatedHit]:
+    """Best first, each with its reason; skips copies of a better hit and weak matches.
+
+    A hit that shares no entity needs at least two of the query's terms: one common
+    word ("record", "shares") is not a reason a reader would accept.
+    """
+    hits: list[RelatedHit] = []
+    for score, hit in scored:
+        if any(_near_identical(hit, kept.analysis) for kept in hits):
+            continue
+        shared = _shared_entities(source, hit)[:3]
+        (terms,) = stemmer.terms([_text(hit)])
+        common = [query.words[s] for s in query.terms if s in terms]
+        if not shared and len(common) < MIN_COMMON_TERMS:
+            continue
+        hits.append(RelatedHit(hit, round(score, 4), _reason(source, hit, shared, common)))
+        if len(hits) == limit:
+            break
+    return hits
+
+
+def _text(analysis: Analysis) -> str:
+    return "\n".join((analysis.headline, " ".join(analysis.tags), analysis.dek, _body(analysis)))
+
+
+def _reason(source: Analysis, hit: Analysis, shared: list[str], common: list[str]) -> str:
+    """ "shares Ford, Xiaomi · same category", "both mention barges, Rhine", …"""
+    if shared:
+        parts = [f"shares {', '.join(shared)}"]
+    elif common:
+        parts = [f"both mention {', '.join(common[:3])}"]
+    else:
+        parts = []
+    if hit.category == source.category:
+        parts.append("same category")
+    return " · ".join(parts) or "similar subject"

@@ -1,0 +1,117 @@
+"""Relevance of related articles on the hand-labelled evaluation set.
+
+The set (tests/fixtures/related/) holds original analyses in story clusters, cross-
+category actors, syndicated copies and decoys; labels.toml was written before tuning.
+The loader and the metric are also used by bench/bench_related.py.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Config
+from bot.embeddings import HashingEmbedder
+from bot.models import Analysis, Article, Draft, Generator, Section
+from bot.related import RelatedIndex
+from bot.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "related"
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    analyses: dict[str, Analysis]  # key -> stored analysis
+    related: dict[str, set[str]]  # source key -> relevant keys
+    duplicates: dict[str, set[str]]  # key -> keys of its copies
+
+    def key_of(self, analysis: Analysis) -> str:
+        return next(k for k, a in self.analyses.items() if a.id == analysis.id)
+
+
+def _draft(entry: dict[str, object]) -> Draft:
+    sections = entry["sections"]
+    assert isinstance(sections, list)
+    return Draft(
+        headline=str(entry["headline"]),
+        dek=str(entry["dek"]),
+        category=str(entry["category"]),
+        sections=tuple(Section(s["heading"], tuple(s["paragraphs"])) for s in sections),
+        tags=tuple(entry["tags"]),  # type: ignore[arg-type]
+        language="en",
+        generator=Generator("offline", "fixture", "eval"),
+    )
+
+
+async def load_eval_set(store: Store) -> EvalSet:
+    """Save every fixture analysis through the repository, with its own date."""
+    data = tomllib.loads((FIXTURES / "analyses.toml").read_text(encoding="utf-8"))
+    labels = tomllib.loads((FIXTURES / "labels.toml").read_text(encoding="utf-8"))
+    stored: dict[str, Analysis] = {}
+    for entry in data["analysis"]:
+        url = entry["url"]
+        article = Article(url, url, entry["headline"], entry["dek"], 40, site="news.example")
+        created = entry["created"]
+        stored[entry["key"]] = await store.analyses.save(article, _draft(entry), created_at=created)
+    duplicates: dict[str, set[str]] = {}
+    for group in labels["duplicates"]["groups"]:
+        for key in group:
+            duplicates[key] = set(group) - {key}
+    related = {k: set(v) for k, v in labels["related"].items()}
+    return EvalSet(stored, related, duplicates)
+
+
+async def precision_at_3(index: RelatedIndex, data: EvalSet) -> float:
+    """Mean over labelled sources of relevant-in-top-3 / min(3, number relevant).
+
+    A copy of a relevant analysis (same story, near-identical headline) counts as it:
+    which of the two copies is offered does not matter to a reader.
+    """
+    total = 0.0
+    for key, labelled in data.related.items():
+        relevant = labelled.union(*(data.duplicates.get(k, set()) for k in labelled))
+        hits = await index.find(data.analyses[key], limit=3, now=NOW)
+        found = sum(1 for h in hits if data.key_of(h.analysis) in relevant)
+        total += found / min(3, len(relevant))
+    return total / len(data.related)
+
+
+async def test_precision_at_3_meets_the_target(store: Store, config: Config) -> None:
+    data = await load_eval_set(store)
+    assert len(data.analyses) >= 40
+    assert await precision_at_3(RelatedIndex(store, config), data) >= 0.7
+
+
+async def test_the_source_and_its_copies_never_appear(store: Store, config: Config) -> None:
+    data = await load_eval_set(store)
+    index = RelatedIndex(store, config)
+    for key, source in data.analyses.items():
+        hits = await index.find(source, limit=10, now=NOW)
+        keys = {data.key_of(h.analysis) for h in hits}
+        assert key not in keys
+        assert not keys & data.duplicates.get(key, set()), key
+
+
+async def test_decoys_sharing_common_words_stay_out_of_the_top_3(
+    store: Store, config: Config
+) -> None:
+    data = await load_eval_set(store)
+    index = RelatedIndex(store, config)
+    decoys = {k for k in data.analyses if k.startswith("j")}
+    leaked = []
+    for key in data.related:
+        hits = await index.find(data.analyses[key], limit=3, now=NOW)
+        leaked += [
+            (key, data.key_of(h.analysis)) for h in hits if data.key_of(h.analysis) in decoys
+        ]
+    assert leaked == []
+
+
+async def test_fusion_with_a_hashing_embedder_keeps_precision(store: Store, config: Config) -> None:
+    data = await load_eval_set(store)
+    index = RelatedIndex(store, config, embedder=HashingEmbedder())
+    assert await index.backfill() == len(data.analyses)
+    assert await precision_at_3(index, data) >= 0.7
