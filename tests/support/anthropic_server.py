@@ -135,7 +135,7 @@ def error(
         status=status,
         error_type=type_ or ERROR_TYPES.get(status, "api_error"),
         message=message or _default_message(status),
-        retry_after_ms=retry_after_ms if status in (429, 529) else None,
+        retry_after_ms=retry_after_ms if status == 429 or status >= 500 else None,
         retry_after=retry_after,
     )
 
