@@ -132,6 +132,11 @@ async def report(analyzer: ClaudeAnalyzer, config: Config, articles: list[Articl
             f"{name:<40} {before:>6} {after:>6} {u.input_tokens:>6} {u.output_tokens:>6} "
             f"{u.cache_creation_tokens:>6} {u.cache_read_tokens:>6}"
         )
+    summarise(steady, config)
+
+
+def summarise(steady: list[Usage], config: Config) -> None:
+    """Mean tokens per cached call and the cost per 1,000 analyses."""
     if not steady:
         print("\nno call read the prompt cache: the prefix is below the minimum")
         return

@@ -194,7 +194,7 @@ def article_turn(article: Article, max_tokens: int) -> str:
 
 @dataclass
 class _Attempt:
-    """One answer judged: parsed data, what is wrong with it, and the tokens it cost."""
+    """One answer judged: its text, the parsed data and what is wrong with it."""
 
     text: str
     data: dict[str, Any] | None
