@@ -503,7 +503,7 @@ class OfflineAnalyzer:
         data = language_data(code)
         heads = language_data(self.language) if self.language != "auto" else data
         headline = clean_headline(article.title, article.site)
-        sentences = _sentences(article.text, data.stopwords, headline)
+        sentences = _sentences(article.text, data, headline)
         sentences = _rank(sentences, tokens(headline, data.stopwords))
         dek_ids = _dek(sentences)
         dek = " ".join(sentences[i].text for i in dek_ids)
@@ -524,18 +524,31 @@ class OfflineAnalyzer:
         )
 
 
-def _sentences(text: str, stopwords: frozenset[str], title: str = "") -> list[_Sentence]:
+def _sentences(text: str, data: Language, title: str = "") -> list[_Sentence]:
     """The article's sentences; the repeated title and sub-headings are left out."""
+    stopwords = data.stopwords
     out: list[_Sentence] = []
     for p, paragraph in enumerate(paragraphs_of(text)):
         if paragraph.casefold() == title.casefold() or _is_heading(paragraph):
             continue
-        for piece in split_sentences(paragraph):
+        for piece in _attributed(split_sentences(paragraph), data.reporting):
             out.append(_Sentence(len(out), p, piece, tokens(piece, stopwords)))
     if len(out) < 3:  # a text without punctuation: cut it into pieces of ~40 words
         words = text.split()
         chunks = [" ".join(words[i : i + 40]) for i in range(0, len(words), 40)] or [text]
         out = [_Sentence(i, i, c, tokens(c, stopwords)) for i, c in enumerate(chunks)]
+    return out
+
+
+def _attributed(pieces: list[str], reporting: Sequence[str]) -> list[str]:
+    """A quoted sentence without its own "she said" stays with the one that names the
+    speaker, so no quotation is shown out of context."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and piece[:1] in _QUOTES and not _has(piece, reporting):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
     return out
 
 
