@@ -213,7 +213,8 @@ class Extractor:
         if word_count(text) < self.config.min_words:
             fallback_title, fallback = readability_text(html)
             if word_count(fallback) > word_count(text):
-                text, title = fallback, title or fallback_title
+                title = title or fallback_title
+                text = _without_title(fallback, title or head.title)
         words = word_count(text)
         if words < self.config.min_words:
             raise NotAnArticle(
