@@ -118,7 +118,7 @@ class AnalyzerConfig:
 @dataclass(frozen=True)
 class AnthropicConfig:
     api_key: str = ""
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-4-6"
     base_url: str = ""
     timeout_s: float = 60.0
     max_retries: int = 2
