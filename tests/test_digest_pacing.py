@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+
 import pytest
 
 from bot.config import DigestConfig
-from bot.pacing import Gcra, Pacer, pacer_for
+from bot.pacing import HEADROOM, Gcra, Pacer, pacer_for
 
 
 class SimClock:
@@ -82,14 +85,66 @@ async def test_pacer_holds_a_busy_channel_without_wasting_overall_slots() -> Non
     assert clock.now == pytest.approx(1.01)  # the others wait one overall slot, not a second
 
 
-def test_platform_limits_come_from_the_digest_keys() -> None:
+def test_platform_limits_come_from_the_digest_keys_with_headroom() -> None:
     digest = DigestConfig(telegram_rate=30, telegram_chat_per_minute=20, discord_rate=50)
     telegram = pacer_for("telegram", digest)
-    assert telegram.overall.interval == pytest.approx(1 / 30)
+    assert telegram.overall.interval == pytest.approx(1 / (30 * HEADROOM))
     assert telegram.per_channel is not None
-    assert telegram.per_channel.interval == pytest.approx(3.0)
+    assert telegram.per_channel.interval == pytest.approx(3.0 / HEADROOM)
     discord = pacer_for("discord", digest)
-    assert discord.overall.interval == pytest.approx(1 / 50)
+    assert discord.overall.interval == pytest.approx(1 / (50 * HEADROOM))
     assert discord.per_channel is not None
-    assert discord.per_channel.interval == pytest.approx(1 / 5)
+    assert discord.per_channel.interval == pytest.approx(1 / (5 * HEADROOM))
     assert pacer_for("console", digest).per_channel is None
+    assert HEADROOM < 1
+
+
+class VirtualTime:
+    """Sleeps that end when the test moves time past them, so concurrent waiters and a
+    stalled loop can be played out exactly."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.now + seconds, future))
+        await future
+
+    async def run(self, until: float, stall_at: float | None = None, stall: float = 0.0) -> None:
+        """Wake sleepers in time order; at `stall_at`, the loop is busy for `stall`."""
+        for _ in range(1000):
+            for _ in range(20):  # let woken tasks run, hand the lock on, go back to sleep
+                await asyncio.sleep(0)
+            if not self._sleepers:
+                return
+            wake, future = min(self._sleepers, key=lambda s: s[0])
+            if wake > until:
+                return
+            self._sleepers.remove((wake, future))
+            self.now = max(self.now, wake)
+            if stall_at is not None and self.now >= stall_at:
+                self.now, stall_at = self.now + stall, None
+            future.set_result(None)
+
+
+async def test_a_stalled_loop_does_not_release_a_clump() -> None:
+    """Waiters queued during a stall go out spaced once it ends, not all at once."""
+    vt = VirtualTime()
+    pacer = Pacer(100, clock=vt, sleep=vt.sleep)
+    sent: list[float] = []
+
+    async def one(n: int) -> None:
+        await pacer.acquire(str(n))
+        sent.append(round(vt.now, 3))
+
+    tasks = [asyncio.create_task(one(n)) for n in range(6)]
+    await vt.run(until=10.0, stall_at=0.01, stall=2.0)
+    await asyncio.gather(*tasks)
+    assert sent[:2] == [0.0, 2.01]  # the second slot came due during the stall
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(sent[1:])]
+    assert gaps == [0.01] * 4  # after it: one slot per interval, no clump
