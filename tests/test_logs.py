@@ -9,19 +9,23 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import event, setup_logging
+from bot.logs import NOISY_LOGGERS, event, setup_logging
 
 TOKEN = "123456:SECRET-telegram-token-value"
 
 
 @pytest.fixture
 def stream() -> Iterator[io.StringIO]:
+    """Where the logs go; afterwards every logger is as the next test expects it."""
+    root = logging.getLogger()
+    levels = {name: logging.getLogger(name).level for name in (*NOISY_LOGGERS, "")}
     out = io.StringIO()
     yield out
-    root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "prism", False):
             root.removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def test_logfmt_line_per_event(stream: io.StringIO) -> None:
