@@ -125,12 +125,11 @@ class Core:
         resolution = await self.resolver.resolve(
             url, user=request.user, channel=str(request.channel), refresh=refresh
         )
-        await self.store.usage.record(
-            "request",
-            user=request.user,
-            channel=str(request.channel),
-            analysis_id=resolution.analysis.id,
-            detail="cached" if resolution.cached else "generated",
+        self.store.usage.record_request(
+            resolution.analysis.id,
+            request.user,
+            str(request.channel),
+            "cached" if resolution.cached else "generated",
         )
         return resolution
 
@@ -182,8 +181,9 @@ async def _analyze(core: Core, request: Request) -> list[Reply]:
             raise BadArguments("usage: /analyze <link to a news article>")
         raise NotALink("that is not a link: send a link to a news article (http or https)")
     limit = core.config.chat.max_links
-    results = await asyncio.gather(*(_one(core, url, request) for url in found[:limit]))
-    replies = list(results)
+    if len(found) == 1:  # the common case: no tasks to schedule
+        return [await _one(core, found[0], request)]
+    replies = list(await asyncio.gather(*(_one(core, url, request) for url in found[:limit])))
     if len(found) > limit:
         rest = found[limit:]
         replies.append(

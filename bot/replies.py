@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot.errors import PrismError
 from bot.models import Action, Analysis, Group, Item, Link, Paragraph, Reply
@@ -104,6 +105,4 @@ def _sentence(text: str) -> str:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname or url

@@ -89,7 +89,6 @@ class Resolver:
         if not refresh:
             stored = await self.store.analyses.by_url(canonical)
             if stored is not None:
-                await self.store.analyses.count_request(stored.id)
                 return Resolution(stored, cached=True)
         self._check_negative_cache(canonical)
         task = self._inflight.get(canonical)

@@ -27,4 +27,5 @@ class Store:
         return cls(await Database.open(path))
 
     async def close(self) -> None:
+        await self.usage.close()
         await self.db.close()

@@ -90,19 +90,20 @@ class Database:
             await conn.execute("BEGIN IMMEDIATE")
             yield conn
 
+    # Reads take one trip to the connection's thread (execute_fetchall), not three:
+    # the cache-hit path is dominated by these hops.
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            row = await cur.fetchone()
+        row = await self.fetchmaybe(sql, params)
         assert row is not None, sql
         return row
 
     async def fetchmaybe(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return await cur.fetchone()
+        rows = await self.conn.execute_fetchall(sql, tuple(params))
+        return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, tuple(params)) as cur:
-            return list(await cur.fetchall())
+        return list(await self.conn.execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """One write statement in its own transaction; returns the rows changed."""

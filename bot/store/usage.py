@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,8 +28,57 @@ class Totals:
 
 
 class UsageRepo:
+    """Usage rows. Requests answered from the store are counted in memory and written
+    in one transaction about once a second: they are statistics, and two commits per
+    cache hit would cost more than the answer itself."""
+
+    FLUSH_EVERY_S = 1.0
+    FLUSH_AT = 500
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._pending: list[tuple[str, str | None, str | None, int, str]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
+
+    def record_request(self, analysis_id: int, user: str, channel: str, detail: str) -> None:
+        """Count one answered request (and the analysis's `requests`) soon, in a batch."""
+        self._pending.append((iso(utcnow()), user, channel, analysis_id, detail))
+        if len(self._pending) >= self.FLUSH_AT:
+            self._spawn_flush()
+        elif self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.FLUSH_EVERY_S, self._spawn_flush)
+
+    def _spawn_flush(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def flush(self) -> None:
+        """Write every counted request now (on a timer, before reading totals, at close)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        per_analysis = Counter(row[3] for row in batch)
+        async with self.db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO usage(at, kind, user, channel, analysis_id, detail)"
+                " VALUES (?, 'request', ?, ?, ?, ?)",
+                batch,
+            )
+            await conn.executemany(
+                "UPDATE analyses SET requests = requests + ? WHERE id = ?",
+                [(n, ident) for ident, n in per_analysis.items()],
+            )
+
+    async def close(self) -> None:
+        await self.flush()
+        if self._flushing:
+            await asyncio.gather(*self._flushing)
 
     async def record(
         self,
@@ -73,6 +124,7 @@ class UsageRepo:
         return [datetime.fromisoformat(r[0]) for r in rows]
 
     async def totals(self) -> Totals:
+        await self.flush()
         row = await self.db.fetchone(
             """SELECT
                  (SELECT count(*) FROM analyses),
