@@ -24,16 +24,18 @@ def ensure_venv(extra: str) -> None:
     """Create the virtual environment and install the project with `extra` if stale."""
     if sys.version_info < (3, 11):
         sys.exit(f"prism-bot needs Python 3.11 or newer, this is {sys.version.split()[0]}")
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     if not (BIN / "python").exists():
         print("creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
+        # the pip bundled with Python 3.11 mis-resolves lxml's extras: take a current one
+        subprocess.run([*pip, "--upgrade", "pip"], cwd=ROOT, check=True)
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{extra or 'base'}-{digest}"
     if stamp.exists():
         return
     print(f"installing prism-bot{f'[{extra}]' if extra else ''} into .venv …", flush=True)
     target = f".[{extra}]" if extra else "."
-    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "-e", target], cwd=ROOT, check=True)
     stamp.touch()
 
