@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -148,7 +149,8 @@ async def test_doctor_shows_secrets_as_set_never_their_value(
     assert "claude" in out
 
 
-async def test_run_without_terminal_or_token_stops_on_sigterm(config_file: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+async def test_run_without_terminal_or_token_stops_cleanly(config_file: Path, sig: int) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRISM_")}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -168,7 +170,7 @@ async def test_run_without_terminal_or_token_stops_on_sigterm(config_file: Path)
         line = await asyncio.wait_for(proc.stderr.readline(), 30)
         assert line, seen.decode()
         seen += line
-    proc.terminate()
+    proc.send_signal(sig)
     rest = await asyncio.wait_for(proc.stderr.read(), 30)
     assert await proc.wait() == 0
     assert b"event=stopped" in rest
