@@ -188,7 +188,7 @@ class DigestConfig:
     telegram_rate: float = 30.0  # messages per second, all chats together
     telegram_chat_per_minute: float = 20.0  # messages per minute to one group
     discord_rate: float = 50.0  # requests per second, all channels together
-    discord_channel_per_second: float = 5.0  # per channel route bucket
+    discord_channel_per_second: float = 1.0  # Discord: about 5 messages per 5 s per channel
     console_rate: float = 100.0
 
     def validate(self) -> None:
