@@ -94,7 +94,7 @@ def test_platform_limits_come_from_the_digest_keys_with_headroom() -> None:
     discord = pacer_for("discord", digest)
     assert discord.overall.interval == pytest.approx(1 / (50 * HEADROOM))
     assert discord.per_channel is not None
-    assert discord.per_channel.interval == pytest.approx(1 / (5 * HEADROOM))
+    assert discord.per_channel.interval == pytest.approx(1 / (1 * HEADROOM))
     assert pacer_for("console", digest).per_channel is None
     assert HEADROOM < 1
 
