@@ -22,7 +22,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 def ensure_venv(extra: str) -> None:
     """Create the virtual environment and install the project with `extra` if stale."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may run on an older Python
         sys.exit(f"prism-bot needs Python 3.11 or newer, this is {sys.version.split()[0]}")
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     if not (BIN / "python").exists():
