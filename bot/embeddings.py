@@ -156,8 +156,11 @@ class VectorIndex:
         )
         return [int(r[0]) for r in rows]
 
-    async def nearest(self, source: Analysis, limit: int) -> list[int]:
-        """Ids of the analyses closest to `source`, best first (the source included)."""
+    async def nearest(self, source: Analysis, limit: int) -> list[tuple[int, float]]:
+        """(id, cosine similarity) of the analyses closest to `source`, best first.
+
+        The source itself is among them; it is embedded now if it has no vector yet.
+        """
         await self._refresh()
         query = self._vectors.get(source.id)
         if query is None:
@@ -178,14 +181,14 @@ class VectorIndex:
         if rows:
             self._matrix = None
 
-    def _top(self, query: array[float], limit: int) -> list[int]:
+    def _top(self, query: array[float], limit: int) -> list[tuple[int, float]]:
         if self._np is None:
             scored = [
-                (sum(a * b for a, b in zip(query, vec, strict=False)), ident)
+                (ident, sum(a * b for a, b in zip(query, vec, strict=False)))
                 for ident, vec in self._vectors.items()
             ]
-            scored.sort(key=lambda pair: (-pair[0], pair[1]))
-            return [ident for _, ident in scored[:limit]]
+            scored.sort(key=lambda pair: (-pair[1], pair[0]))
+            return scored[:limit]
         np = self._np
         if self._matrix is None:
             ids = np.fromiter(self._vectors, dtype=np.int64, count=len(self._vectors))
@@ -196,7 +199,7 @@ class VectorIndex:
         count = min(limit, len(sims))
         best = np.argpartition(-sims, count - 1)[:count]
         best = best[np.argsort(-sims[best], kind="stable")]
-        return [int(i) for i in ids[best]]
+        return [(int(ids[i]), float(sims[i])) for i in best]
 
 
 def _numpy() -> Any:

@@ -34,6 +34,11 @@ POOL = 40  # candidates read from FTS before boosts and exclusions
 # words in common alone ("record", "season", "shares") are weak evidence.
 WEAK_FLOOR = 0.35
 MIN_COMMON_TERMS = 2
+# With embeddings, a neighbour at least this similar (cosine) is kept without shared words.
+SEMANTIC_TRUST = 0.5
+LOOKUP_TERMS = 40  # the source's heaviest terms whose document frequency is read
+COMMON_SHARE = 0.01  # a term in more than 1% of analyses (and ...
+COMMON_FLOOR = 20.0  # ... more than 20 of them) says little about a story
 
 _WORD = re.compile(r"[^\W_]+")
 _TOKENIZER = "porter unicode61 remove_diacritics 2"  # the same as analyses_fts
@@ -83,6 +88,8 @@ class RelatedIndex:
         if embedder is None and config.related.embeddings:
             embedder = load_default_embedder()  # ConfigError naming the extra if missing
         self.vectors = VectorIndex(store.db, embedder) if embedder else None
+        self.frequencies = _Frequencies(store)
+        self._stemmer: _Stemmer | None = None
 
     async def find(
         self, source: Analysis, limit: int | None = None, now: datetime | None = None
@@ -90,28 +97,29 @@ class RelatedIndex:
         """Analyses related to `source`, best first, never `source` or its duplicates."""
         limit = limit or self.config.related.limit
         now = now or utcnow()
-        with _Stemmer() as stemmer:
-            query = await self._query(source, stemmer)
-            lexical = await self._lexical(source, query)
-            semantic = await self._semantic(source)
-            found = await self.store.analyses.many(list(set(lexical) | set(semantic)))
-            base = reciprocal_rank_fusion([list(lexical), semantic]) if semantic else lexical
-            floor = WEAK_FLOOR * max(lexical.values(), default=0.0)
-            trusted = set(semantic[:limit])
-            scored = sorted(
-                (
-                    (base[a.id] * self._boost(source, a, now), a)
-                    for a in found.values()
-                    if not _same_story(source, a)
-                    and (
-                        _shared_entities(source, a)
-                        or lexical.get(a.id, 0.0) >= floor
-                        or a.id in trusted
-                    )
-                ),
-                key=lambda pair: (-pair[0], pair[1].id),
-            )
-            return _select(source, query, scored, limit, stemmer)
+        stemmer = self._stemmer = self._stemmer or _Stemmer()
+        query = await self._query(source, stemmer)
+        lexical = await self._lexical(source, query)
+        nearest = await self._semantic(source)
+        semantic = [i for i, _ in nearest]
+        found = await self.store.analyses.many(list(set(lexical) | set(semantic)))
+        base = reciprocal_rank_fusion([list(lexical), semantic]) if semantic else lexical
+        floor = WEAK_FLOOR * max(lexical.values(), default=0.0)
+        trusted = {i for i, similarity in nearest[:limit] if similarity >= SEMANTIC_TRUST}
+        scored = sorted(
+            (
+                (base[a.id] * self._boost(source, a, now), a)
+                for a in found.values()
+                if not _same_story(source, a)
+                and (
+                    _shared_entities(source, a)
+                    or lexical.get(a.id, 0.0) >= floor
+                    or a.id in trusted
+                )
+            ),
+            key=lambda pair: (-pair[0], pair[1].id),
+        )
+        return _select(source, query, scored, limit, stemmer, trusted)
 
     async def remember(self, analysis: Analysis) -> None:
         """Index hook for the core: call after saving an analysis (no-op without embeddings)."""
@@ -142,8 +150,8 @@ class RelatedIndex:
                 if stem and word.casefold() not in _STOPWORDS and not word.isdigit():
                     tf[stem] = tf.get(stem, 0.0) + weight * n
                     words.setdefault(stem, surface[word.casefold()])
-        df, total = await self._document_frequencies(list(tf))
-        cap = max(20.0, 0.02 * total)
+        likely = sorted(tf, key=lambda s: (-tf[s], s))[:LOOKUP_TERMS]
+        df, total, cap = await self.frequencies.lookup(likely)
         weights = {
             stem: tf[stem] / (tf[stem] + 2.0) * _idf(df[stem], total)
             for stem in tf
@@ -152,16 +160,6 @@ class RelatedIndex:
         best = sorted(weights, key=lambda s: (-weights[s], s))[:QUERY_TERMS]
         entities = [t for t in source.tags if _words(t)][:QUERY_ENTITIES]
         return _Query({s: weights[s] for s in best}, words, entities)
-
-    async def _document_frequencies(self, stems: list[str]) -> tuple[dict[str, int], int]:
-        if not stems:
-            return {}, 0
-        marks = ",".join("?" * len(stems))
-        rows = await self.store.db.fetchall(
-            f"SELECT term, doc FROM analyses_fts_vocab WHERE term IN ({marks})", stems
-        )
-        total = (await self.store.db.fetchone("SELECT coalesce(max(id), 0) FROM analyses"))[0]
-        return {r[0]: int(r[1]) for r in rows}, int(total)
 
     async def _lexical(self, source: Analysis, query: _Query) -> dict[int, float]:
         """Candidate id -> -bm25 (higher is better), best first: one FTS query."""
@@ -176,11 +174,11 @@ class RelatedIndex:
         )
         return {int(r[0]): -float(r[1]) for r in rows}
 
-    async def _semantic(self, source: Analysis) -> list[int]:
-        """Nearest analyses by embedding, best first; empty without the extra."""
+    async def _semantic(self, source: Analysis) -> list[tuple[int, float]]:
+        """(id, similarity) of the nearest analyses by embedding; empty without the extra."""
         if self.vectors is None:
             return []
-        return [i for i in await self.vectors.nearest(source, POOL + 1) if i != source.id]
+        return [p for p in await self.vectors.nearest(source, POOL + 1) if p[0] != source.id]
 
     def _boost(self, source: Analysis, other: Analysis, now: datetime) -> float:
         shared = len(_shared_entities(source, other))
@@ -190,6 +188,40 @@ class RelatedIndex:
         age_days = max(0.0, (now - other.created_at).total_seconds() / 86400)
         decay = math.pow(0.5, age_days / self.config.related.recency_half_life_days)
         return boost * (RECENCY_FLOOR + (1 - RECENCY_FLOOR) * decay)
+
+
+class _Frequencies:
+    """Document frequencies from fts5vocab, remembering which terms are common.
+
+    fts5vocab counts a term's documents by reading its whole posting list, so a common
+    term costs time in proportion to the archive. Terms found common are remembered and
+    not asked again (until the archive grows by a tenth); rare terms are cheap to count
+    and always read fresh, so a new analysis is matched as soon as it is stored.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.common: set[str] = set()
+        self._total = 0
+
+    async def lookup(self, stems: list[str]) -> tuple[dict[str, int], int, float]:
+        """(df of each rare stem, archive size, the df above which a stem is common)."""
+        db = self.store.db
+        total = int((await db.fetchone("SELECT coalesce(max(id), 0) FROM analyses"))[0])
+        if not self._total <= total <= self._total * 1.1:
+            self.common.clear()
+            self._total = total
+        cap = max(COMMON_FLOOR, COMMON_SHARE * total)
+        ask = [s for s in stems if s not in self.common]
+        if not ask:
+            return {}, total, cap
+        rows = await db.fetchall(
+            f"SELECT term, doc FROM analyses_fts_vocab WHERE term IN ({','.join('?' * len(ask))})",
+            ask,
+        )
+        found = {str(r[0]): int(r[1]) for r in rows}
+        self.common.update(t for t, n in found.items() if n > cap)
+        return {t: n for t, n in found.items() if n <= cap}, total, cap
 
 
 class _Stemmer:
@@ -203,12 +235,6 @@ class _Stemmer:
         self.conn = sqlite3.connect(":memory:")
         self.conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{_TOKENIZER}')")
         self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
-
-    def __enter__(self) -> _Stemmer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.close()
 
     def terms(self, texts: Sequence[str]) -> list[set[str]]:
         """The set of index terms in each text."""
@@ -277,11 +303,13 @@ def _select(
     scored: list[tuple[float, Analysis]],
     limit: int,
     stemmer: _Stemmer,
+    trusted: set[int],
 ) -> list[RelatedHit]:
     """Best first, each with its reason; skips copies of a better hit and weak matches.
 
     A hit that shares no entity needs at least two of the query's terms: one common
-    word ("record", "shares") is not a reason a reader would accept.
+    word ("record", "shares") is not a reason a reader would accept. The embedding
+    model's nearest few (`trusted`) are kept on its word.
     """
     hits: list[RelatedHit] = []
     for score, hit in scored:
@@ -290,9 +318,9 @@ def _select(
         shared = _shared_entities(source, hit)[:3]
         (terms,) = stemmer.terms([_text(hit)])
         common = [query.words[s] for s in query.terms if s in terms]
-        if not shared and len(common) < MIN_COMMON_TERMS:
+        if not shared and len(common) < MIN_COMMON_TERMS and hit.id not in trusted:
             continue
-        hits.append(RelatedHit(hit, round(score, 4), _reason(source, hit, shared, common)))
+        hits.append(RelatedHit(hit, float(f"{score:.4g}"), _reason(source, hit, shared, common)))
         if len(hits) == limit:
             break
     return hits
