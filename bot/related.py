@@ -8,6 +8,7 @@ age, and cleaned of the source itself and its copies. Each hit says why it match
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import sqlite3
@@ -235,6 +236,7 @@ class _Stemmer:
         self.conn = sqlite3.connect(":memory:")
         self.conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{_TOKENIZER}')")
         self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+        self.conn.execute("CREATE VIRTUAL TABLE r USING fts5vocab(t, 'row')")
 
     def terms(self, texts: Sequence[str]) -> list[set[str]]:
         """The set of index terms in each text."""
@@ -244,6 +246,12 @@ class _Stemmer:
         for doc, term in self.conn.execute("SELECT doc, term FROM v"):
             found[doc].add(term)
         return found
+
+    def distinct(self, text: str) -> set[str]:
+        """The index terms of one text."""
+        self.conn.execute("DELETE FROM t")
+        self.conn.execute("INSERT INTO t(rowid, x) VALUES (0, ?)", (text,))
+        return {term for (term,) in self.conn.execute("SELECT term FROM r")}
 
     def stems(self, words: Sequence[str]) -> dict[str, str]:
         """word -> its single index term (words that split into several are left out)."""
@@ -270,11 +278,12 @@ def _idf(df: int, total: int) -> float:
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
-def _headline_tokens(headline: str) -> set[str]:
-    return {w.casefold() for w in _words(headline)}
+@functools.lru_cache(maxsize=4096)
+def _headline_tokens(headline: str) -> frozenset[str]:
+    return frozenset(w.casefold() for w in _words(headline))
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
@@ -316,7 +325,7 @@ def _select(
         if any(_near_identical(hit, kept.analysis) for kept in hits):
             continue
         shared = _shared_entities(source, hit)[:3]
-        (terms,) = stemmer.terms([_text(hit)])
+        terms = stemmer.distinct(_text(hit))
         common = [query.words[s] for s in query.terms if s in terms]
         if not shared and len(common) < MIN_COMMON_TERMS and hit.id not in trusted:
             continue
