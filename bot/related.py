@@ -9,6 +9,7 @@ age, and cleaned of the source itself and its copies. Each hit says why it match
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import sqlite3
@@ -24,7 +25,7 @@ from bot.store import Store, utcnow
 
 # bm25 column weights, in the FTS table's column order: headline, tags, dek, body.
 COLUMN_WEIGHTS = (8.0, 6.0, 3.0, 1.0)
-QUERY_TERMS = 12  # distinctive terms per query, besides entities
+QUERY_TERMS = 8  # distinctive terms per query, besides entities
 QUERY_ENTITIES = 6
 CATEGORY_BOOST = 1.25
 ENTITY_BOOST = 0.2  # per shared entity, at most three
@@ -37,9 +38,10 @@ WEAK_FLOOR = 0.35
 MIN_COMMON_TERMS = 2
 # With embeddings, a neighbour at least this similar (cosine) is kept without shared words.
 SEMANTIC_TRUST = 0.5
-LOOKUP_TERMS = 40  # the source's heaviest terms whose document frequency is read
+LOOKUP_TERMS = 32  # the source's heaviest terms whose document frequency is read
 COMMON_SHARE = 0.01  # a term in more than 1% of analyses (and ...
 COMMON_FLOOR = 20.0  # ... more than 20 of them) says little about a story
+CACHE_TERMS = 200_000  # document frequencies and stems kept in memory, at most
 
 _WORD = re.compile(r"[^\W_]+")
 _TOKENIZER = "porter unicode61 remove_diacritics 2"  # the same as analyses_fts
@@ -63,6 +65,22 @@ class RelatedHit:
     analysis: Analysis
     score: float
     reason: str  # short, shown to users: "shares Ford, Xiaomi · same category"
+
+
+@dataclass(frozen=True, slots=True)
+class _Brief:
+    """The columns ranking reads; `Analysis` has the same names, so helpers take either."""
+
+    id: int
+    article_id: int
+    canonical_url: str
+    headline: str
+    category: str
+    tags: tuple[str, ...]
+    created_at: datetime
+
+
+_Story = Analysis | _Brief
 
 
 @dataclass(slots=True)
@@ -97,30 +115,62 @@ class RelatedIndex:
     ) -> list[RelatedHit]:
         """Analyses related to `source`, best first, never `source` or its duplicates."""
         limit = limit or self.config.related.limit
-        now = now or utcnow()
         stemmer = self._stemmer = self._stemmer or _Stemmer()
         query = await self._query(source, stemmer)
+        scored, trusted = await self._scored(source, query, limit, now or utcnow())
+        hits: list[RelatedHit] = []
+        step = 2 * limit  # full rows only for the few that can make the list
+        for start in range(0, len(scored), step):
+            chunk = scored[start : start + step]
+            full = await self.store.analyses.many([b.id for _, b in chunk])
+            ranked = [(score, full[b.id]) for score, b in chunk if b.id in full]
+            hits = _select(source, query, ranked, limit, stemmer, trusted, hits)
+            if len(hits) == limit:
+                break
+        return hits
+
+    async def _scored(
+        self, source: Analysis, query: _Query, limit: int, now: datetime
+    ) -> tuple[list[tuple[float, _Brief]], set[int]]:
+        """Candidates boosted and decayed, best first; and the ids embeddings vouch for."""
         lexical = await self._lexical(source, query)
         nearest = await self._semantic(source)
         semantic = [i for i, _ in nearest]
-        found = await self.store.analyses.many(list(set(lexical) | set(semantic)))
+        briefs = await self._briefs(list(set(lexical) | set(semantic)))
         base = reciprocal_rank_fusion([list(lexical), semantic]) if semantic else lexical
         floor = WEAK_FLOOR * max(lexical.values(), default=0.0)
         trusted = {i for i, similarity in nearest[:limit] if similarity >= SEMANTIC_TRUST}
-        scored = sorted(
-            (
-                (base[a.id] * self._boost(source, a, now), a)
-                for a in found.values()
-                if not _same_story(source, a)
-                and (
-                    _shared_entities(source, a)
-                    or lexical.get(a.id, 0.0) >= floor
-                    or a.id in trusted
-                )
-            ),
-            key=lambda pair: (-pair[0], pair[1].id),
+        scored = [
+            (base[b.id] * self._boost(source, b, now), b)
+            for b in briefs
+            if not _same_story(source, b)
+            and (_shared_entities(source, b) or lexical.get(b.id, 0.0) >= floor or b.id in trusted)
+        ]
+        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+        return scored, trusted
+
+    async def _briefs(self, ids: list[int]) -> list[_Brief]:
+        """What scoring needs of each candidate, without parsing whole analyses."""
+        if not ids:
+            return []
+        rows = await self.store.db.fetchall(
+            "SELECT an.id, an.article_id, ar.canonical_url, an.headline, an.category, an.tags,"
+            " an.created_at FROM analyses an JOIN articles ar ON ar.id = an.article_id"
+            f" WHERE an.id IN ({','.join('?' * len(ids))})",
+            ids,
         )
-        return _select(source, query, scored, limit, stemmer, trusted)
+        return [
+            _Brief(
+                int(r[0]),
+                int(r[1]),
+                r[2],
+                r[3],
+                r[4],
+                tuple(json.loads(r[5])),
+                datetime.fromisoformat(r[6]),
+            )
+            for r in rows
+        ]
 
     async def remember(self, analysis: Analysis) -> None:
         """Index hook for the core: call after saving an analysis (no-op without embeddings)."""
@@ -181,7 +231,7 @@ class RelatedIndex:
             return []
         return [p for p in await self.vectors.nearest(source, POOL + 1) if p[0] != source.id]
 
-    def _boost(self, source: Analysis, other: Analysis, now: datetime) -> float:
+    def _boost(self, source: Analysis, other: _Story, now: datetime) -> float:
         shared = len(_shared_entities(source, other))
         boost = 1.0 + ENTITY_BOOST * min(shared, 3)
         if other.category == source.category:
@@ -192,37 +242,42 @@ class RelatedIndex:
 
 
 class _Frequencies:
-    """Document frequencies from fts5vocab, remembering which terms are common.
+    """Document frequencies from fts5vocab, cached while the archive barely changes.
 
-    fts5vocab counts a term's documents by reading its whole posting list, so a common
-    term costs time in proportion to the archive. Terms found common are remembered and
-    not asked again (until the archive grows by a tenth); rare terms are cheap to count
-    and always read fresh, so a new analysis is matched as soon as it is stored.
+    fts5vocab counts a term's documents by reading its whole posting list, so a lookup
+    costs time in proportion to the term's frequency. Counts of two or more are kept
+    until the archive grows by 1% (an idf that is 1% stale ranks the same); a count of
+    one is never kept, so a follow-up that shares a rare word matches as soon as it is
+    stored. Common terms (above `cap`) are remembered only as common.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.common: set[str] = set()
+        self.known: dict[str, int] = {}  # stem -> df (df > cap stored as cap + 1)
         self._total = 0
 
     async def lookup(self, stems: list[str]) -> tuple[dict[str, int], int, float]:
-        """(df of each rare stem, archive size, the df above which a stem is common)."""
+        """(df of each stem that is neither unknown nor common, archive size, cap)."""
         db = self.store.db
         total = int((await db.fetchone("SELECT coalesce(max(id), 0) FROM analyses"))[0])
-        if not self._total <= total <= self._total * 1.1:
-            self.common.clear()
+        if not self._total <= total <= self._total * 1.01 or len(self.known) > CACHE_TERMS:
+            self.known.clear()
             self._total = total
-        cap = max(COMMON_FLOOR, COMMON_SHARE * total)
-        ask = [s for s in stems if s not in self.common]
-        if not ask:
-            return {}, total, cap
-        rows = await db.fetchall(
-            f"SELECT term, doc FROM analyses_fts_vocab WHERE term IN ({','.join('?' * len(ask))})",
-            ask,
-        )
-        found = {str(r[0]): int(r[1]) for r in rows}
-        self.common.update(t for t, n in found.items() if n > cap)
-        return {t: n for t, n in found.items() if n <= cap}, total, cap
+        cap = max(COMMON_FLOOR, COMMON_SHARE * self._total)
+        ask = [s for s in stems if s not in self.known]
+        if ask:
+            rows = await db.fetchall(
+                "SELECT term, doc FROM analyses_fts_vocab"
+                f" WHERE term IN ({','.join('?' * len(ask))})",
+                ask,
+            )
+            for term, doc in rows:
+                if doc > 1:
+                    self.known[str(term)] = min(int(doc), int(cap) + 1)
+                else:
+                    self.known.pop(str(term), None)
+        found = {s: self.known.get(s, 1 if s in ask else 0) for s in stems}
+        return {s: n for s, n in found.items() if 0 < n <= cap}, total, cap
 
 
 class _Stemmer:
@@ -234,13 +289,16 @@ class _Stemmer:
 
     def __init__(self) -> None:
         self.conn = sqlite3.connect(":memory:")
-        self.conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{_TOKENIZER}')")
+        self.conn.execute(
+            f"CREATE VIRTUAL TABLE t USING fts5(x, content = '', tokenize = '{_TOKENIZER}')"
+        )
         self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
         self.conn.execute("CREATE VIRTUAL TABLE r USING fts5vocab(t, 'row')")
+        self.cache: dict[str, str | None] = {}  # stemming is pure: remember it
 
     def terms(self, texts: Sequence[str]) -> list[set[str]]:
         """The set of index terms in each text."""
-        self.conn.execute("DELETE FROM t")
+        self.conn.execute("INSERT INTO t(t) VALUES ('delete-all')")
         self.conn.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", enumerate(texts))
         found: list[set[str]] = [set() for _ in texts]
         for doc, term in self.conn.execute("SELECT doc, term FROM v"):
@@ -249,17 +307,19 @@ class _Stemmer:
 
     def distinct(self, text: str) -> set[str]:
         """The index terms of one text."""
-        self.conn.execute("DELETE FROM t")
+        self.conn.execute("INSERT INTO t(t) VALUES ('delete-all')")
         self.conn.execute("INSERT INTO t(rowid, x) VALUES (0, ?)", (text,))
         return {term for (term,) in self.conn.execute("SELECT term FROM r")}
 
     def stems(self, words: Sequence[str]) -> dict[str, str]:
         """word -> its single index term (words that split into several are left out)."""
-        return {
-            word: next(iter(terms))
-            for word, terms in zip(words, self.terms(words), strict=True)
-            if len(terms) == 1
-        }
+        new = [w for w in words if w not in self.cache]
+        if len(self.cache) + len(new) > CACHE_TERMS:
+            self.cache.clear()
+            new = list(words)
+        for word, terms in zip(new, self.terms(new), strict=True):
+            self.cache[word] = next(iter(terms)) if len(terms) == 1 else None
+        return {w: stem for w in words if (stem := self.cache[w]) is not None}
 
 
 def _words(text: str) -> list[str]:
@@ -287,11 +347,11 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 1.0
 
 
-def _near_identical(a: Analysis, b: Analysis) -> bool:
+def _near_identical(a: _Story, b: _Story) -> bool:
     return _jaccard(_headline_tokens(a.headline), _headline_tokens(b.headline)) >= DUPLICATE_JACCARD
 
 
-def _same_story(source: Analysis, other: Analysis) -> bool:
+def _same_story(source: Analysis, other: _Story) -> bool:
     """The source itself, another analysis of its article, or a copy of its headline."""
     return (
         other.id == source.id
@@ -301,7 +361,7 @@ def _same_story(source: Analysis, other: Analysis) -> bool:
     )
 
 
-def _shared_entities(source: Analysis, other: Analysis) -> list[str]:
+def _shared_entities(source: Analysis, other: _Story) -> list[str]:
     theirs = {t.casefold() for t in other.tags}
     return [t for t in source.tags if t.casefold() in theirs]
 
@@ -313,14 +373,14 @@ def _select(
     limit: int,
     stemmer: _Stemmer,
     trusted: set[int],
+    hits: list[RelatedHit],
 ) -> list[RelatedHit]:
     """Best first, each with its reason; skips copies of a better hit and weak matches.
 
     A hit that shares no entity needs at least two of the query's terms: one common
     word ("record", "shares") is not a reason a reader would accept. The embedding
-    model's nearest few (`trusted`) are kept on its word.
+    model's nearest few (`trusted`) are kept on its word. Extends and returns `hits`.
     """
-    hits: list[RelatedHit] = []
     for score, hit in scored:
         if any(_near_identical(hit, kept.analysis) for kept in hits):
             continue
