@@ -164,7 +164,9 @@ async def archive_figures(config: Config, n: int, queries: int, label: str) -> S
     print(f"[{label}] database size: {_size(path) / n * 1000 / 1e6:.2f} MB per 1,000 analyses")
     store = await Store.open(path)
     timings = await query_latency(RelatedIndex(store, config), store, n, queries)
-    print(f"[{label}] bm25 query latency over {queries} queries: {percentiles(timings)}")
+    print(f"[{label}] bm25 query latency, all {queries} queries: {percentiles(timings)}")
+    cold = ", ".join(f"{t:.0f}" for t in timings[:5])
+    print(f"[{label}]   first queries of a new process (caches cold), ms: {cold}")
     return store
 
 
