@@ -14,7 +14,7 @@ import math
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -293,7 +293,6 @@ class _Stemmer:
             f"CREATE VIRTUAL TABLE t USING fts5(x, content = '', tokenize = '{_TOKENIZER}')"
         )
         self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
-        self.conn.execute("CREATE VIRTUAL TABLE r USING fts5vocab(t, 'row')")
         self.cache: dict[str, str | None] = {}  # stemming is pure: remember it
 
     def terms(self, texts: Sequence[str]) -> list[set[str]]:
@@ -305,13 +304,7 @@ class _Stemmer:
             found[doc].add(term)
         return found
 
-    def distinct(self, text: str) -> set[str]:
-        """The index terms of one text."""
-        self.conn.execute("INSERT INTO t(t) VALUES ('delete-all')")
-        self.conn.execute("INSERT INTO t(rowid, x) VALUES (0, ?)", (text,))
-        return {term for (term,) in self.conn.execute("SELECT term FROM r")}
-
-    def stems(self, words: Sequence[str]) -> dict[str, str]:
+    def stems(self, words: Collection[str]) -> dict[str, str]:
         """word -> its single index term (words that split into several are left out)."""
         new = [w for w in words if w not in self.cache]
         if len(self.cache) + len(new) > CACHE_TERMS:
@@ -385,7 +378,7 @@ def _select(
         if any(_near_identical(hit, kept.analysis) for kept in hits):
             continue
         shared = _shared_entities(source, hit)[:3]
-        terms = stemmer.distinct(_text(hit))
+        terms = set(stemmer.stems({w.casefold() for w in _words(_text(hit))}).values())
         common = [query.words[s] for s in query.terms if s in terms]
         if not shared and len(common) < MIN_COMMON_TERMS and hit.id not in trusted:
             continue
