@@ -189,6 +189,7 @@ class RelatedIndex:
         return done
 
     async def _query(self, source: Analysis, stemmer: _Stemmer) -> _Query:
+        """The source's heaviest rare terms (tf by column weight x idf) and its entities."""
         fields = (source.headline, " ".join(source.tags), source.dek, _body(source))
         counts: list[Counter[str]] = [Counter(_words(text)) for text in fields]
         surface = {w.casefold(): w for c in reversed(counts) for w in c}
@@ -209,7 +210,12 @@ class RelatedIndex:
             if 2 <= df.get(stem, 0) <= cap and len(stem) > 2
         }
         best = sorted(weights, key=lambda s: (-weights[s], s))[:QUERY_TERMS]
-        entities = [t for t in source.tags if _words(t)][:QUERY_ENTITIES]
+        common = self.frequencies.is_common
+        entities = [  # a tag made only of common words ("inflation") costs much, says little
+            t
+            for t in source.tags
+            if _words(t) and not all(common(stems.get(w.casefold())) for w in _words(t))
+        ][:QUERY_ENTITIES]
         return _Query({s: weights[s] for s in best}, words, entities)
 
     async def _lexical(self, source: Analysis, query: _Query) -> dict[int, float]:
@@ -254,7 +260,12 @@ class _Frequencies:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.known: dict[str, int] = {}  # stem -> df (df > cap stored as cap + 1)
+        self.cap = COMMON_FLOOR
         self._total = 0
+
+    def is_common(self, stem: str | None) -> bool:
+        """Known to be in more than `cap` analyses (as of the last lookup)."""
+        return stem is not None and self.known.get(stem, 0) > self.cap
 
     async def lookup(self, stems: list[str]) -> tuple[dict[str, int], int, float]:
         """(df of each stem that is neither unknown nor common, archive size, cap)."""
@@ -276,6 +287,7 @@ class _Frequencies:
                     self.known[str(term)] = min(int(doc), int(cap) + 1)
                 else:
                     self.known.pop(str(term), None)
+        self.cap = cap
         found = {s: self.known.get(s, 1 if s in ask else 0) for s in stems}
         return {s: n for s, n in found.items() if 0 < n <= cap}, total, cap
 

@@ -262,3 +262,27 @@ def test_hashing_embedder_is_deterministic_and_unit_length() -> None:
     assert first == again
     assert math.isclose(math.fsum(x * x for x in first), 1.0)
     assert first != other
+
+
+async def test_a_tag_that_most_analyses_carry_is_not_a_reason(store: Store, config: Config) -> None:
+    topics = ["tulips", "glaciers", "violins", "chess", "falcons", "rowing", "ceramics"]
+    for n in range(24):
+        topic = topics[n % len(topics)]
+        await put(store, f"filler-{n}", f"Note {n} on {topic}", f"About {topic}.", tags=("prices",))
+    source = await put(
+        store,
+        "src",
+        "Brindle Foods raises prices",
+        "Brindle Foods.",
+        tags=("Brindle Foods", "prices"),
+    )
+    sibling = await put(
+        store,
+        "sib",
+        "Brindle Foods shares fall",
+        "Brindle Foods.",
+        tags=("Brindle Foods", "prices"),
+    )
+    hits = await RelatedIndex(store, config).find(source, now=NOW)
+    assert [h.analysis.id for h in hits] == [sibling.id]
+    assert hits[0].reason == "shares Brindle Foods, prices · same category"
