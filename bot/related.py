@@ -118,16 +118,12 @@ class RelatedIndex:
         stemmer = self._stemmer = self._stemmer or _Stemmer()
         query = await self._query(source, stemmer)
         scored, trusted = await self._scored(source, query, limit, now or utcnow())
-        hits: list[RelatedHit] = []
-        step = 2 * limit  # full rows only for the few that can make the list
-        for start in range(0, len(scored), step):
-            chunk = scored[start : start + step]
-            full = await self.store.analyses.many([b.id for _, b in chunk])
-            ranked = [(score, full[b.id]) for score, b in chunk if b.id in full]
-            hits = _select(source, query, ranked, limit, stemmer, trusted, hits)
-            if len(hits) == limit:
-                break
-        return hits
+        # Full rows for the few that can make the list; a candidate ranked below 3 x limit
+        # after boosts is not worth reading whole analyses for.
+        shortlist = scored[: 3 * limit]
+        full = await self.store.analyses.many([b.id for _, b in shortlist])
+        ranked = [(score, full[b.id]) for score, b in shortlist if b.id in full]
+        return _select(source, query, ranked, limit, stemmer, trusted)
 
     async def _scored(
         self, source: Analysis, query: _Query, limit: int, now: datetime
@@ -322,7 +318,7 @@ class _Stemmer:
         if len(self.cache) + len(new) > CACHE_TERMS:
             self.cache.clear()
             new = list(words)
-        for word, terms in zip(new, self.terms(new), strict=True):
+        for word, terms in zip(new, self.terms(new) if new else [], strict=True):
             self.cache[word] = next(iter(terms)) if len(terms) == 1 else None
         return {w: stem for w in words if (stem := self.cache[w]) is not None}
 
@@ -378,14 +374,14 @@ def _select(
     limit: int,
     stemmer: _Stemmer,
     trusted: set[int],
-    hits: list[RelatedHit],
 ) -> list[RelatedHit]:
     """Best first, each with its reason; skips copies of a better hit and weak matches.
 
     A hit that shares no entity needs at least two of the query's terms: one common
     word ("record", "shares") is not a reason a reader would accept. The embedding
-    model's nearest few (`trusted`) are kept on its word. Extends and returns `hits`.
+    model's nearest few (`trusted`) are kept on its word.
     """
+    hits: list[RelatedHit] = []
     for score, hit in scored:
         if any(_near_identical(hit, kept.analysis) for kept in hits):
             continue
