@@ -31,7 +31,7 @@ CATEGORY_BOOST = 1.25
 ENTITY_BOOST = 0.2  # per shared entity, at most three
 RECENCY_FLOOR = 0.5  # the oldest analysis keeps half its score: relevance first
 DUPLICATE_JACCARD = 0.8  # headlines at least this similar are the same story told twice
-POOL = 40  # candidates read from FTS before boosts and exclusions
+POOL = 8  # candidates read per result asked for (at least 40), before boosts and exclusions
 # A hit that shares no entity must score at least this share of the best lexical hit:
 # words in common alone ("record", "season", "shares") are weak evidence.
 WEAK_FLOOR = 0.35
@@ -129,8 +129,8 @@ class RelatedIndex:
         self, source: Analysis, query: _Query, limit: int, now: datetime
     ) -> tuple[list[tuple[float, _Brief]], set[int]]:
         """Candidates boosted and decayed, best first; and the ids embeddings vouch for."""
-        lexical = await self._lexical(source, query)
-        nearest = await self._semantic(source)
+        lexical = await self._lexical(source, query, limit)
+        nearest = await self._semantic(source, limit)
         semantic = [i for i, _ in nearest]
         briefs = await self._briefs(list(set(lexical) | set(semantic)))
         base = reciprocal_rank_fusion([list(lexical), semantic]) if semantic else lexical
@@ -214,7 +214,7 @@ class RelatedIndex:
         ][:QUERY_ENTITIES]
         return _Query({s: weights[s] for s in best}, words, entities)
 
-    async def _lexical(self, source: Analysis, query: _Query) -> dict[int, float]:
+    async def _lexical(self, source: Analysis, query: _Query, limit: int) -> dict[int, float]:
         """Candidate id -> -bm25 (higher is better), best first: one FTS query."""
         expression = query.match()
         if not expression:
@@ -223,15 +223,17 @@ class RelatedIndex:
         rows = await self.store.db.fetchall(
             f"SELECT rowid, bm25(analyses_fts, {weights}) AS s FROM analyses_fts"
             " WHERE analyses_fts MATCH ? AND rowid != ? ORDER BY s LIMIT ?",
-            (expression, source.id, POOL),
+            (expression, source.id, _pool(limit)),
         )
         return {int(r[0]): -float(r[1]) for r in rows}
 
-    async def _semantic(self, source: Analysis) -> list[tuple[int, float]]:
+    async def _semantic(self, source: Analysis, limit: int) -> list[tuple[int, float]]:
         """(id, similarity) of the nearest analyses by embedding; empty without the extra."""
         if self.vectors is None:
             return []
-        return [p for p in await self.vectors.nearest(source, POOL + 1) if p[0] != source.id]
+        return [
+            p for p in await self.vectors.nearest(source, _pool(limit) + 1) if p[0] != source.id
+        ]
 
     def _boost(self, source: Analysis, other: _Story, now: datetime) -> float:
         shared = len(_shared_entities(source, other))
@@ -321,6 +323,10 @@ class _Stemmer:
         for word, terms in zip(new, self.terms(new) if new else [], strict=True):
             self.cache[word] = next(iter(terms)) if len(terms) == 1 else None
         return {w: stem for w in words if (stem := self.cache[w]) is not None}
+
+
+def _pool(limit: int) -> int:
+    return max(40, POOL * limit)
 
 
 def _words(text: str) -> list[str]:
