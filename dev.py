@@ -29,15 +29,23 @@ def ensure_venv(extra: str) -> None:
         print("creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
         # the pip bundled with Python 3.11 mis-resolves lxml's extras: take a current one
-        subprocess.run([*pip, "--upgrade", "pip"], cwd=ROOT, check=True)
+        _quietly([*pip, "--upgrade", "pip"])
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()[:16]
     stamp = VENV / f".installed-{extra or 'base'}-{digest}"
     if stamp.exists():
         return
     print(f"installing prism-bot{f'[{extra}]' if extra else ''} into .venv …", flush=True)
     target = f".[{extra}]" if extra else "."
-    subprocess.run([*pip, "-e", target], cwd=ROOT, check=True)
+    _quietly([*pip, "-e", target])
     stamp.touch()
+
+
+def _quietly(command: list[str]) -> None:
+    """Run an install step; its chatter is shown only if it fails."""
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stdout + done.stderr)
+        sys.exit(f"dev.py: {' '.join(command[2:5])} failed (exit {done.returncode})")
 
 
 def run(args: list[str]) -> int:
