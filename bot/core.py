@@ -262,10 +262,14 @@ async def _categories(core: Core, request: Request) -> list[Reply]:
     rows = await core.store.db.fetchall("SELECT category, count(*) FROM analyses GROUP BY category")
     counts = {r[0]: r[1] for r in rows}
     items = [
-        Item(title=name, meta=f"{counts.get(name, 0)} analyses")
+        Item(title=name, meta=_count(counts.get(name, 0), "analysis", "analyses"))
         for name in core.config.categories.names
     ]
     return [info("Categories", "Subscribe a channel with /subscribe <category>.", items=items)]
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _admin_only(

@@ -201,3 +201,4 @@ async def test_subscribe_needs_admin_rights(core: Core) -> None:
 async def test_categories_lists_the_configured_names(core: Core) -> None:
     [reply] = await core.handle(request("categories"))
     assert all(name in reply.plain_text() for name in core.config.categories.names)
+    assert "0 analyses" in reply.plain_text()
