@@ -316,13 +316,25 @@ class _Stemmer:
 
     def stems(self, words: Collection[str]) -> dict[str, str]:
         """word -> its single index term (words that split into several are left out)."""
-        new = [w for w in words if w not in self.cache]
+        self._learn(set(words))
+        return {w: stem for w in words if (stem := self.cache[w]) is not None}
+
+    def stem_set(self, text: str) -> set[str]:
+        """The index terms of a text (of its words that are one term each)."""
+        words = set(_WORD.findall(text.casefold()))
+        self._learn(words)
+        cache = self.cache
+        return {stem for w in words if (stem := cache[w]) is not None}
+
+    def _learn(self, words: set[str]) -> None:
+        cache = self.cache
+        new = [w for w in words if w not in cache]
         if len(self.cache) + len(new) > CACHE_TERMS:
             self.cache.clear()
             new = list(words)
-        for word, terms in zip(new, self.terms(new) if new else [], strict=True):
-            self.cache[word] = next(iter(terms)) if len(terms) == 1 else None
-        return {w: stem for w in words if (stem := self.cache[w]) is not None}
+        if new:
+            for word, terms in zip(new, self.terms(new), strict=True):
+                self.cache[word] = next(iter(terms)) if len(terms) == 1 else None
 
 
 def _pool(limit: int) -> int:
@@ -392,7 +404,7 @@ def _select(
         if any(_near_identical(hit, kept.analysis) for kept in hits):
             continue
         shared = _shared_entities(source, hit)[:3]
-        terms = set(stemmer.stems({w.casefold() for w in _words(_text(hit))}).values())
+        terms = stemmer.stem_set(_text(hit))
         common = [query.words[s] for s in query.terms if s in terms]
         if not shared and len(common) < MIN_COMMON_TERMS and hit.id not in trusted:
             continue
