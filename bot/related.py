@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from sqlite3 import Row
 
 from bot.config import Config
 from bot.embeddings import Embedder, VectorIndex, load_default_embedder, reciprocal_rank_fusion
@@ -149,7 +150,8 @@ class RelatedIndex:
         """What scoring needs of each candidate, without parsing whole analyses."""
         if not ids:
             return []
-        rows = await self.store.db.fetchall(
+        rows = await _rows(
+            self.store,
             "SELECT an.id, an.article_id, ar.canonical_url, an.headline, an.category, an.tags,"
             " an.created_at FROM analyses an JOIN articles ar ON ar.id = an.article_id"
             f" WHERE an.id IN ({','.join('?' * len(ids))})",
@@ -220,7 +222,8 @@ class RelatedIndex:
         if not expression:
             return {}
         weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
-        rows = await self.store.db.fetchall(
+        rows = await _rows(
+            self.store,
             f"SELECT rowid, bm25(analyses_fts, {weights}) AS s FROM analyses_fts"
             " WHERE analyses_fts MATCH ? AND rowid != ? ORDER BY s LIMIT ?",
             (expression, source.id, _pool(limit)),
@@ -267,15 +270,16 @@ class _Frequencies:
 
     async def lookup(self, stems: list[str]) -> tuple[dict[str, int], int, float]:
         """(df of each stem that is neither unknown nor common, archive size, cap)."""
-        db = self.store.db
-        total = int((await db.fetchone("SELECT coalesce(max(id), 0) FROM analyses"))[0])
+        (top,) = await _rows(self.store, "SELECT coalesce(max(id), 0) FROM analyses", ())
+        total = int(top[0])
         if not self._total <= total <= self._total * 1.01 or len(self.known) > CACHE_TERMS:
             self.known.clear()
             self._total = total
         cap = max(COMMON_FLOOR, COMMON_SHARE * self._total)
         ask = [s for s in stems if s not in self.known]
         if ask:
-            rows = await db.fetchall(
+            rows = await _rows(
+                self.store,
                 "SELECT term, doc FROM analyses_fts_vocab"
                 f" WHERE term IN ({','.join('?' * len(ask))})",
                 ask,
@@ -335,6 +339,11 @@ class _Stemmer:
         if new:
             for word, terms in zip(new, self.terms(new), strict=True):
                 self.cache[word] = next(iter(terms)) if len(terms) == 1 else None
+
+
+async def _rows(store: Store, sql: str, params: Sequence[object]) -> list[Row]:
+    """One statement, one hop to the database thread (execute + fetch + close)."""
+    return list(await store.db.conn.execute_fetchall(sql, tuple(params)))
 
 
 def _pool(limit: int) -> int:
