@@ -156,13 +156,13 @@ async def _send_digests(core: Core, as_json: bool) -> int:
 
 async def cmd_seeds(args: argparse.Namespace, config: Config) -> int:
     from bot.seeds import import_seeds
-    from bot.store import Store
 
-    store = await Store.open(config.storage.path)
+    core = await Core.open(config)
     try:
-        report = await import_seeds(store, args.dir)
+        report = await import_seeds(core.store, args.dir)
+        await core.related.backfill()  # embeddings for the new seeds, when enabled
     finally:
-        await store.close()
+        await core.aclose()
     print(f"seeds: {report.added} added, {report.skipped} already stored")
     return 0
 
@@ -281,3 +281,4 @@ async def _seed_if_empty(core: Core) -> None:
 
     report = await import_seeds(core.store)
     event(log, "seeds", added=report.added)
+    await core.related.backfill()  # embeddings for the seeds, when enabled

@@ -17,6 +17,7 @@ from bot import links
 from bot.commands import BY_NAME, VISIBLE
 from bot.config import Config
 from bot.digest import DigestService
+from bot.embeddings import Embedder
 from bot.errors import BadArguments, Forbidden, NotALink, NotFound, PrismError
 from bot.logs import event
 from bot.models import Analysis, Item, Reply, Request
@@ -48,12 +49,13 @@ class Core:
         store: Store,
         resolver: Resolver,
         clock: Callable[[], datetime] = utcnow,
+        related: RelatedIndex | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.resolver = resolver
         self.clock = clock
-        self.related = RelatedIndex(store, config)
+        self.related = related or RelatedIndex(store, config)
         self.subscriptions = SubscriptionService(store, config, clock)
         self.digests = DigestService(store, config, clock)
         self._parts: Parts | None = None
@@ -67,6 +69,7 @@ class Core:
         fetcher: Fetcher | None = None,
         extractor: Extractor | None = None,
         clock: Callable[[], datetime] = utcnow,
+        embedder: Embedder | None = None,
     ) -> Core:
         """Open the store and build the pipeline from config; injected parts win."""
         from bot.analyzers import build_analyzer
@@ -78,7 +81,8 @@ class Core:
         extractor = extractor or HtmlExtractor(config.extract)
         analyzer = analyzer or build_analyzer(config)
         resolver = Resolver(store, fetcher, extractor, analyzer, config, clock)
-        core = cls(config, store, resolver, clock)
+        related = RelatedIndex(store, config, embedder)
+        core = cls(config, store, resolver, clock, related)
         core._parts = Parts(fetcher, extractor, analyzer)
         return core
 
@@ -125,6 +129,8 @@ class Core:
         resolution = await self.resolver.resolve(
             url, user=request.user, channel=str(request.channel), refresh=refresh
         )
+        if not resolution.cached:
+            await self.related.remember(resolution.analysis)  # embeddings, when enabled
         self.store.usage.record_request(
             resolution.analysis.id,
             request.user,

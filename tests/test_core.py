@@ -202,3 +202,17 @@ async def test_categories_lists_the_configured_names(core: Core) -> None:
     [reply] = await core.handle(request("categories"))
     assert all(name in reply.plain_text() for name in core.config.categories.names)
     assert "0 analyses" in reply.plain_text()
+
+
+async def test_new_analyses_get_embeddings_when_an_embedder_is_set(
+    config: Config, article_site: Site
+) -> None:
+    from bot.embeddings import HashingEmbedder
+
+    core = await Core.open(config, embedder=HashingEmbedder())
+    try:
+        [made] = await core.handle(request("analyze", article_site.url("/slow/e1?ms=1")))
+        rows = await core.store.db.fetchall("SELECT analysis_id FROM analysis_embeddings")
+    finally:
+        await core.aclose()
+    assert [r[0] for r in rows] == [made.analysis_id]
