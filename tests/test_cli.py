@@ -174,3 +174,28 @@ async def test_run_without_terminal_or_token_stops_cleanly(config_file: Path, si
     rest = await asyncio.wait_for(proc.stderr.read(), 30)
     assert await proc.wait() == 0
     assert b"event=stopped" in rest
+
+
+async def test_digest_preview_and_send(config_file: Path, article_site: Site) -> None:
+    url = article_site.page_url("economy-rates")
+    script = f"/subscribe Economy\n{url}\n"
+    code, _, err = await cli("chat", "--config", str(config_file), stdin=script)
+    assert code == 0, err
+    code, out, err = await cli(
+        "digest", "--channel", "console:local", "--json", "--config", str(config_file)
+    )
+    assert code == 0, err
+    preview = json.loads(out)
+    assert preview["kind"] == "digest"
+    assert "Economy" in json.dumps(preview)
+    code, out, err = await cli(
+        "digest", "--category", "economy", "--json", "--config", str(config_file)
+    )
+    assert code == 0 and json.loads(out)["kind"] == "digest", err
+    code, out, err = await cli("digest", "--send", "--json", "--config", str(config_file))
+    assert code == 0, err
+    assert set(json.loads(out)) >= {"sent", "failed", "skipped"}
+    code, _, err = await cli("digest", "--category", "Cats", "--config", str(config_file))
+    assert code == 2 and err.startswith("prism-bot: usage: unknown category 'Cats'")
+    code, _, err = await cli("digest", "--config", str(config_file))
+    assert code == 2 and "--channel" in err
