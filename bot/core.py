@@ -109,7 +109,7 @@ class Core:
         except PrismError as exc:
             replies = [error_reply(exc)]
         except Exception:
-            log.exception("unhandled error in %s", name)
+            event(log, "unhandled_error", logging.ERROR, exc=True, command=name)
             replies = [error_reply(PrismError("something went wrong on our side; try again"))]
         event(
             log,

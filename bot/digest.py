@@ -256,7 +256,7 @@ class DigestService:
             else:
                 await self._send(job, reply, items, gate, report)
         except Exception:  # left pending: the next pass tries it again
-            log.exception("digest delivery to %s failed unexpectedly", sub.channel)
+            event(log, "digest_error", logging.ERROR, exc=True, channel=sub.channel)
             report.interrupted.append(str(sub.channel))
 
     async def _send(

@@ -25,6 +25,7 @@ from readability import Document as Readability
 from bot.analyzers.offline import detect_language
 from bot.config import ExtractConfig
 from bot.errors import NotAnArticle
+from bot.logs import event
 from bot.models import Article, Page
 from bot.text import word_count
 
@@ -162,7 +163,7 @@ def readability_text(html: str) -> tuple[str, str]:
         summary = doc.summary(html_partial=True)
         title = _clean(doc.short_title() or "")
     except Exception:  # readability raises bare Exceptions on odd markup
-        log.debug("readability failed", exc_info=True)
+        event(log, "readability_failed", logging.DEBUG, exc=True)
         return "", ""
     tree = _parse(f"<html><body>{summary}</body></html>")
     if tree is None:

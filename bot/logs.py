@@ -38,10 +38,23 @@ NOISY_LOGGERS = (
 )
 
 
-def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log one event with key=value fields (kept structured for the JSON format)."""
+def event(
+    logger: logging.Logger,
+    name: str,
+    level: int = logging.INFO,
+    *,
+    exc: bool | BaseException = False,
+    **fields: Any,
+) -> None:
+    """Log one event with key=value fields.
+
+    The fields stay structured on the record (the JSON format writes them as keys) and
+    are also rendered into the message, so any handler shows the whole event.
+    """
     if logger.isEnabledFor(level):
-        logger.log(level, name, extra={"prism_fields": fields})
+        text = " ".join([name, *(f"{k}={_quote(v)}" for k, v in fields.items())])
+        extra = {"prism_event": name, "prism_fields": fields}
+        logger.log(level, "%s", text, exc_info=exc, extra=extra, stacklevel=2)
 
 
 class RedactFilter(logging.Filter):
@@ -75,7 +88,7 @@ class LogfmtFormatter(logging.Formatter):
         parts = [stamp, f"level={record.levelname.lower()}", f"logger={record.name}"]
         fields = getattr(record, "prism_fields", None)
         if fields is not None:
-            parts.append(f"event={record.getMessage()}")
+            parts.append(f"event={getattr(record, 'prism_event', '')}")
             parts.extend(f"{k}={_quote(v)}" for k, v in fields.items())
         else:
             parts.append(f"msg={_quote(record.getMessage())}")
@@ -96,7 +109,7 @@ class JsonFormatter(logging.Formatter):
         }
         fields = getattr(record, "prism_fields", None)
         if fields is not None:
-            out["event"] = record.getMessage()
+            out["event"] = getattr(record, "prism_event", "")
             out.update(
                 {k: v if isinstance(v, int | float | bool) else str(v) for k, v in fields.items()}
             )

@@ -82,7 +82,7 @@ class DigestScheduler:
         try:
             report = await self.digests.send_due(self.senders)
         except Exception:  # a broken pass must not stop the ticks
-            log.exception("digest pass failed")
+            event(log, "digest_pass_failed", logging.ERROR, exc=True)
             report = DeliveryReport()
         self.reports = [*self.reports[-9:], report]
         self.completed += 1

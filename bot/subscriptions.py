@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.config import Config
 from bot.errors import BadArguments
+from bot.logs import event
 from bot.models import ChannelRef, Item, Paragraph, Reply, Request, Subscription
 from bot.store import Store
 
@@ -223,7 +224,7 @@ class SubscriptionService:
             request.channel, categories, time, zone, now, restart
         )
         added = [c for c in args.categories if c not in kept]
-        log.info("event=subscribe channel=%s categories=%s", request.channel, ",".join(categories))
+        event(log, "subscribe", channel=request.channel, categories=",".join(categories))
         lead = f"Added {_join(added)}. " if added and kept else ""
         return Reply(
             kind="info",
@@ -251,7 +252,7 @@ class SubscriptionService:
             )
         left = tuple(c for c in current.categories if args.categories and c not in args.categories)
         await self.store.subscriptions.set_categories(request.channel, left, self.clock())
-        log.info("event=unsubscribe channel=%s left=%s", request.channel, ",".join(left))
+        event(log, "unsubscribe", channel=request.channel, left=",".join(left))
         if left:
             text = f"Removed {_join(args.categories)}. Still subscribed to {_join(left)}."
         else:
@@ -279,13 +280,13 @@ class SubscriptionService:
     async def deactivate(self, channel: ChannelRef, reason: str) -> None:
         """The bot can no longer post there: stop delivering, keep the row for history."""
         if await self.store.subscriptions.deactivate(channel, self.clock()):
-            log.warning("event=subscription_deactivated channel=%s reason=%s", channel, reason)
+            event(log, "subscription_deactivated", logging.WARNING, channel=channel, reason=reason)
 
     async def move(self, channel: ChannelRef, new_id: str) -> None:
         """Telegram upgraded a group to a supergroup: follow it to its new id."""
         new = ChannelRef(channel.platform, new_id)
         if await self.store.subscriptions.move(channel, new, self.clock()):
-            log.info("event=subscription_moved channel=%s to=%s", channel, new)
+            event(log, "subscription_moved", channel=channel, to=new)
 
 
 def _none_reply(ephemeral: bool) -> Reply:

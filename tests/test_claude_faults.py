@@ -157,7 +157,7 @@ async def test_fallback_answers_offline_and_labelled(
         await analyzer.aclose()
     assert draft.generator.backend == "offline"
     assert draft.generator.model != MODEL
-    assert "analyzer fallback backend=offline" in caplog.text
+    assert "analyzer_fallback backend=offline" in caplog.text
 
 
 # --- batches ---------------------------------------------------------------------------------

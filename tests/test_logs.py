@@ -64,3 +64,22 @@ def test_library_loggers_are_quieted(stream: io.StringIO) -> None:
     setup_logging("DEBUG", "logfmt", [], stream)
     logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot1:x/getMe")
     assert stream.getvalue() == ""
+
+
+def test_events_read_whole_in_any_handler(stream: io.StringIO) -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("prism.test.any")
+    keep = Keep()
+    logger.addHandler(keep)
+    try:
+        setup_logging("INFO", "logfmt", [], stream)
+        event(logger, "claude_busy", logging.WARNING, status=529, type="overloaded_error")
+    finally:
+        logger.removeHandler(keep)
+    assert records[0].getMessage() == "claude_busy status=529 type=overloaded_error"
+    assert "event=claude_busy status=529 type=overloaded_error" in stream.getvalue()

@@ -333,7 +333,7 @@ class DiscordAdapter:
     ) -> None:
         """Anything a command raised: logged, and the member gets a short private answer."""
         event(log, "discord.command_error", logging.ERROR, error=type(error).__name__)
-        log.debug("command error", exc_info=error)
+        event(log, "discord.command_trace", logging.DEBUG, exc=error)
         reply = error_reply(PrismError("something went wrong on our side; try again"))
         message = render(reply)[0]
         with contextlib.suppress(discord.HTTPException):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from bot.config import Config
 from bot.errors import AnalysisUnavailable, ConfigError, GeneratorBusy, InvalidAnalysis, PrismError
+from bot.logs import event
 from bot.models import Article, Draft
 from bot.ports import Analyzer
 
@@ -68,12 +69,14 @@ class FallbackAnalyzer:
         try:
             return await self.primary.analyze(article)
         except FALLBACK_ON as exc:
-            log.warning(
-                "analyzer fallback backend=%s kind=%s reason=%r url=%s",
-                self.fallback.backend,
-                exc.kind,
-                exc.message,
-                article.canonical_url,
+            event(
+                log,
+                "analyzer_fallback",
+                logging.WARNING,
+                backend=self.fallback.backend,
+                kind=exc.kind,
+                reason=exc.message,
+                url=article.canonical_url,
             )
             return await self.fallback.analyze(article)
 
@@ -82,16 +85,21 @@ class FallbackAnalyzer:
         try:
             results = await self.primary.analyze_many(articles)
         except FALLBACK_ON as exc:
-            log.warning("analyzer batch fallback kind=%s reason=%r", exc.kind, exc.message)
+            event(
+                log, "analyzer_batch_fallback", logging.WARNING, kind=exc.kind, reason=exc.message
+            )
             return await self.fallback.analyze_many(articles)
         out: list[Draft | PrismError] = []
         for article, result in zip(articles, results, strict=True):
             if isinstance(result, FALLBACK_ON):
-                log.warning(
-                    "analyzer fallback kind=%s reason=%r url=%s",
-                    result.kind,
-                    result.message,
-                    article.canonical_url,
+                event(
+                    log,
+                    "analyzer_fallback",
+                    logging.WARNING,
+                    backend=self.fallback.backend,
+                    kind=result.kind,
+                    reason=result.message,
+                    url=article.canonical_url,
                 )
                 out.append(await _one(self.fallback, article))
             else:

@@ -37,6 +37,7 @@ from bot.analyzers.grounding import Violation, check_grounding, drop_ungrounded
 from bot.analyzers.schema import analysis_schema, draft_from, validate_analysis
 from bot.config import Config
 from bot.errors import AnalysisUnavailable, GeneratorBusy, InvalidAnalysis, PrismError
+from bot.logs import event
 from bot.models import Article, Draft, Generator, Usage
 
 __all__ = [
@@ -274,7 +275,7 @@ class ClaudeAnalyzer:
             for i, a in enumerate(articles)
         ]
         batch = await self._api(self.client.messages.batches.create(requests=requests))
-        log.info("claude batch created id=%s requests=%d", batch.id, len(requests))
+        event(log, "claude_batch_created", id=batch.id, requests=len(requests))
         while batch.processing_status != "ended":
             await asyncio.sleep(self.batch_poll_s)
             batch = await self._api(self.client.messages.batches.retrieve(batch.id))
@@ -315,16 +316,16 @@ class ClaudeAnalyzer:
         async with self._slots:
             message = await self._api(self.client.messages.create(**params))
         u = message.usage
-        log.info(
-            "claude call model=%s request_id=%s stop=%s input=%d output=%d cache_write=%s "
-            "cache_read=%s",
-            self.model,
-            getattr(message, "_request_id", None),
-            message.stop_reason,
-            u.input_tokens,
-            u.output_tokens,
-            u.cache_creation_input_tokens,
-            u.cache_read_input_tokens,
+        event(
+            log,
+            "claude_call",
+            model=self.model,
+            request_id=getattr(message, "_request_id", None),
+            stop=message.stop_reason,
+            input=u.input_tokens,
+            output=u.output_tokens,
+            cache_write=u.cache_creation_input_tokens,
+            cache_read=u.cache_read_input_tokens,
         )
         return message
 
@@ -335,22 +336,30 @@ class ClaudeAnalyzer:
         usage = _usage(message)
         attempt = self._judge(article, message)
         if attempt.problems():
-            log.info("claude repair url=%s problems=%s", article.canonical_url, attempt.problems())
+            event(log, "claude_repair", url=article.canonical_url, problems=attempt.problems())
             repair = await self._create([*messages, *_repair_turns(attempt)])
             usage = _add(usage, _usage(repair))
             attempt = self._judge(article, repair)
         if attempt.data is None or attempt.errors:
-            log.warning("claude invalid url=%s errors=%s", article.canonical_url, attempt.errors)
+            event(
+                log,
+                "claude_invalid",
+                logging.WARNING,
+                url=article.canonical_url,
+                errors=attempt.errors,
+            )
             first = attempt.errors[0] if attempt.errors else "no answer"
             raise InvalidAnalysis(f"the analyser's answer was not a valid analysis ({first})")
         data, flags = attempt.data, tuple[str, ...]()
         if attempt.violations:
             outcome = drop_ungrounded(attempt.data, attempt.violations)
-            log.warning(
-                "claude ungrounded url=%s dropped=%s flagged=%s",
-                article.canonical_url,
-                outcome.dropped,
-                outcome.flags,
+            event(
+                log,
+                "claude_ungrounded",
+                logging.WARNING,
+                url=article.canonical_url,
+                dropped=outcome.dropped,
+                flagged=outcome.flags,
             )
             data, flags = outcome.data, outcome.flags
         generator = Generator(self.backend, self.model, self.prompt_version, usage)
@@ -398,11 +407,19 @@ class ClaudeAnalyzer:
                 return exc
         if isinstance(result, MessageBatchErroredResult):
             error = result.error.error
-            log.error("claude batch item errored type=%s message=%s", error.type, error.message)
+            event(
+                log,
+                "claude_batch_item_error",
+                logging.ERROR,
+                type=error.type,
+                message=error.message,
+            )
             busy = error.type in ("overloaded_error", "api_error", "rate_limit_error")
             return GeneratorBusy(BUSY) if busy else AnalysisUnavailable(UNAVAILABLE)
         state = result.type if result is not None else "missing"
-        log.warning("claude batch item %s url=%s", state, article.canonical_url)
+        event(
+            log, "claude_batch_item_lost", logging.WARNING, state=state, url=article.canonical_url
+        )
         return GeneratorBusy(f"{BUSY} (the batch request was {state})")
 
     async def _api(self, call: Awaitable[T]) -> T:
@@ -410,7 +427,7 @@ class ClaudeAnalyzer:
         try:
             return await call
         except (anthropic.APITimeoutError, anthropic.APIConnectionError) as exc:
-            log.warning("claude unreachable after retries: %s", type(exc).__name__)
+            event(log, "claude_unreachable", logging.WARNING, error=type(exc).__name__)
             raise GeneratorBusy(BUSY) from None
         except anthropic.APIStatusError as exc:
             raise _status_error(exc) from None
@@ -420,19 +437,23 @@ def _status_error(exc: anthropic.APIStatusError) -> PrismError:
     """429/529/5xx (already retried by the SDK) are busy; anything else is configuration."""
     kind = _error_type(exc.body)
     if exc.status_code in (408, 409, 429) or exc.status_code >= 500:
-        log.warning(
-            "claude busy after retries status=%d type=%s request_id=%s",
-            exc.status_code,
-            kind,
-            exc.request_id,
+        event(
+            log,
+            "claude_busy",
+            logging.WARNING,
+            status=exc.status_code,
+            type=kind,
+            request_id=exc.request_id,
         )
         return GeneratorBusy(BUSY)
-    log.error(
-        "claude request refused status=%d type=%s request_id=%s message=%s",
-        exc.status_code,
-        kind,
-        exc.request_id,
-        _error_message(exc.body),
+    event(
+        log,
+        "claude_refused",
+        logging.ERROR,
+        status=exc.status_code,
+        type=kind,
+        request_id=exc.request_id,
+        message=_error_message(exc.body),
     )
     return AnalysisUnavailable(UNAVAILABLE)
 
