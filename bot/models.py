@@ -84,6 +84,11 @@ class Section:
     paragraphs: tuple[str, ...]
 
 
+def sections_text(sections: tuple[Section, ...]) -> str:
+    """Headings and paragraphs as plain text: what reading time and search work on."""
+    return "\n\n".join(p for s in sections for p in (s.heading, *s.paragraphs))
+
+
 @dataclass(frozen=True, slots=True)
 class Usage:
     input_tokens: int = 0
@@ -142,14 +147,6 @@ class Analysis:
     created_at: datetime
     requests: int = 0
     flags: tuple[str, ...] = ()
-
-    def body_text(self) -> str:
-        """Lead and sections as plain text: what reading time and search are computed on."""
-        parts = [self.dek]
-        for s in self.sections:
-            parts.append(s.heading)
-            parts.extend(s.paragraphs)
-        return "\n\n".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from sqlite3 import Row
 
 from bot.config import Config
 from bot.embeddings import Embedder, VectorIndex, load_default_embedder, reciprocal_rank_fusion
-from bot.models import Analysis
+from bot.models import Analysis, sections_text
 from bot.store import Store, utcnow
 
 # bm25 column weights, in the FTS table's column order: headline, tags, dek, body.
@@ -188,7 +188,12 @@ class RelatedIndex:
 
     async def _query(self, source: Analysis, stemmer: _Stemmer) -> _Query:
         """The source's heaviest rare terms (tf by column weight x idf) and its entities."""
-        fields = (source.headline, " ".join(source.tags), source.dek, _body(source))
+        fields = (
+            source.headline,
+            " ".join(source.tags),
+            source.dek,
+            sections_text(source.sections),
+        )
         counts: list[Counter[str]] = [Counter(_words(text)) for text in fields]
         surface = {w.casefold(): w for c in reversed(counts) for w in c}
         stems = stemmer.stems(sorted(surface))
@@ -354,10 +359,6 @@ def _words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _body(analysis: Analysis) -> str:
-    return "\n".join(p for s in analysis.sections for p in (s.heading, *s.paragraphs))
-
-
 def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -424,7 +425,9 @@ def _select(
 
 
 def _text(analysis: Analysis) -> str:
-    return "\n".join((analysis.headline, " ".join(analysis.tags), analysis.dek, _body(analysis)))
+    return "\n".join(
+        (analysis.headline, " ".join(analysis.tags), analysis.dek, sections_text(analysis.sections))
+    )
 
 
 def _reason(source: Analysis, hit: Analysis, shared: list[str], common: list[str]) -> str:

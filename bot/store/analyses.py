@@ -8,7 +8,16 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import Analysis, Article, Draft, Generator, Section, Source, Usage
+from bot.models import (
+    Analysis,
+    Article,
+    Draft,
+    Generator,
+    Section,
+    Source,
+    Usage,
+    sections_text,
+)
 from bot.store.db import Database
 from bot.text import reading_minutes
 
@@ -83,7 +92,7 @@ class AnalysisRepo:
         which is what `--refresh` means.
         """
         created = iso(created_at or utcnow())
-        minutes = reading_minutes(_body(draft.dek, draft.sections))
+        minutes = reading_minutes(f"{draft.dek}\n\n{sections_text(draft.sections)}")
         async with self.db.write() as conn:
             article_id = await _upsert_article(conn, article, created)
             for url in {article.url, article.canonical_url, *urls}:
@@ -102,7 +111,7 @@ class AnalysisRepo:
                     draft.headline,
                     " ".join(draft.tags),
                     draft.dek,
-                    _body("", draft.sections),
+                    sections_text(draft.sections),
                 ),
             )
         saved = await self.by_id(analysis_id)
@@ -239,14 +248,6 @@ async def _upsert_analysis(
     row = await cur.fetchone()
     assert row is not None
     return int(row[0])
-
-
-def _body(dek: str, sections: tuple[Section, ...]) -> str:
-    parts = [dek] if dek else []
-    for s in sections:
-        parts.append(s.heading)
-        parts.extend(s.paragraphs)
-    return "\n\n".join(parts)
 
 
 def _analysis(row: Any) -> Analysis:
