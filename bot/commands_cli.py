@@ -77,10 +77,7 @@ async def cmd_related(args: argparse.Namespace, config: Config) -> int:
     core = await Core.open(config)
     try:
         request = Request("related", args.ref, CLI_CHANNEL, CLI_USER)
-        if args.ref.strip().lstrip("#").isdigit():
-            source = await core.analysis(args.ref)
-        else:
-            source = (await core.resolve(args.ref, request)).analysis
+        source = await core.source(args.ref, request)
         hits = await core.related_to(source, args.limit)
     finally:
         await core.aclose()

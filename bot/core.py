@@ -153,6 +153,14 @@ class Core:
             raise NotFound("that link has not been analysed yet")
         return found
 
+    async def source(self, ref: str, request: Request) -> Analysis:
+        """What `/related` and `prism-bot related` start from: a link (analysed first if
+        new, within the budgets), or an id or stored URL."""
+        found = links.find_links(ref)
+        if found:
+            return (await self.resolve(found[0], request)).analysis
+        return await self.analysis(ref)
+
     async def related_to(self, source: Analysis, limit: int | None = None) -> list[RelatedHit]:
         return await self.related.find(source, limit, now=self.clock())
 
@@ -186,6 +194,11 @@ async def _analyze(core: Core, request: Request) -> list[Reply]:
         if not request.text.strip():
             raise BadArguments("usage: /analyze <link to a news article>")
         raise NotALink("that is not a link: send a link to a news article (http or https)")
+    return await _analyze_links(core, request, found)
+
+
+async def _analyze_links(core: Core, request: Request, found: list[str]) -> list[Reply]:
+    """One reply per link, up to the configured number; the rest are named, not lost."""
     limit = core.config.chat.max_links
     if len(found) == 1:  # the common case: no tasks to schedule
         return [await _one(core, found[0], request)]
@@ -212,8 +225,9 @@ async def _one(core: Core, url: str, request: Request) -> Reply:
 
 
 async def _message(core: Core, request: Request) -> list[Reply]:
-    if links.find_links(request.text):
-        return await _analyze(core, request)
+    found = links.find_links(request.text)
+    if found:
+        return await _analyze_links(core, request, found)
     if request.is_private:
         return [
             info(
@@ -230,10 +244,8 @@ async def _show(core: Core, request: Request) -> list[Reply]:
 
 async def _related(core: Core, request: Request) -> list[Reply]:
     query = request.text.strip()
-    if query and links.find_links(query):
-        source = (await core.resolve(links.find_links(query)[0], request)).analysis
-    elif query:
-        source = await core.analysis(query)
+    if query:
+        source = await core.source(query, request)
     elif request.reply_to is not None:
         source = await core.analysis(str(request.reply_to))
     else:

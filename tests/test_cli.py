@@ -199,3 +199,30 @@ async def test_digest_preview_and_send(config_file: Path, article_site: Site) ->
     assert code == 2 and err.startswith("prism-bot: usage: unknown category 'Cats'")
     code, _, err = await cli("digest", "--config", str(config_file))
     assert code == 2 and "--channel" in err
+
+
+async def test_related_json_by_id_and_by_url(config_file: Path) -> None:
+    rate_cut = "https://www.harbourledger.example/economy/2026/02/12/bank-of-norland-cuts-rates"
+    code, _, err = await cli("seeds", "import", "--config", str(config_file))
+    assert code == 0, err
+    code, out, err = await cli("related", rate_cut, "--json", "--config", str(config_file))
+    assert code == 0, err
+    by_url = json.loads(out)
+    assert by_url and all(
+        set(hit) >= {"id", "headline", "category", "url", "reading_minutes", "score", "reason"}
+        for hit in by_url
+    )
+    assert rate_cut not in {hit["url"] for hit in by_url}
+    source_id = await _seed_id(config_file, rate_cut)
+    code, out, _ = await cli(
+        "related", str(source_id), "--limit", "1", "--json", "--config", str(config_file)
+    )
+    assert json.loads(out) == by_url[:1]
+    code, _, err = await cli("related", "999", "--config", str(config_file))
+    assert code == 1 and err.startswith("prism-bot: unknown: there is no analysis #999")
+
+
+async def _seed_id(config_file: Path, url: str) -> int:
+    code, out, err = await cli("analyze", url, "--json", "--config", str(config_file))
+    assert code == 0, err
+    return int(json.loads(out)["id"])
