@@ -7,6 +7,7 @@ import importlib
 from pathlib import Path
 
 from bot.config import Config
+from bot.errors import ConfigError
 
 Check = tuple[str, bool, str]
 
@@ -51,12 +52,13 @@ async def _storage(config: Config) -> Check:
 
 
 def _analyzer(config: Config) -> Check:
-    backend = config.analyzer.backend
-    has_key = bool(config.anthropic.api_key)
-    if backend == "claude" and not has_key:
-        return ("analyzer", False, "backend = claude but [anthropic] api_key is not set")
-    chosen = "claude" if backend == "claude" or (backend == "auto" and has_key) else "offline"
-    detail = f"{chosen} (backend = {backend})"
+    from bot.analyzers import chosen_backend
+
+    try:
+        chosen = chosen_backend(config)
+    except ConfigError as exc:
+        return ("analyzer", False, exc.message)
+    detail = f"{chosen} (backend = {config.analyzer.backend})"
     if chosen == "claude":
         detail += f", model {config.anthropic.model}"
         if config.anthropic.base_url:

@@ -226,3 +226,10 @@ async def _seed_id(config_file: Path, url: str) -> int:
     code, out, err = await cli("analyze", url, "--json", "--config", str(config_file))
     assert code == 0, err
     return int(json.loads(out)["id"])
+
+
+async def test_doctor_fails_on_claude_without_a_key(config_file: Path) -> None:
+    config_file.write_text(config_file.read_text() + '[analyzer]\nbackend = "claude"\n')
+    code, out, _ = await cli("doctor", "--config", str(config_file))
+    assert code == 1
+    assert "FAIL  analyzer" in out and "[anthropic] api_key: required" in out

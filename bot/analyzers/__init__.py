@@ -16,7 +16,7 @@ from bot.logs import event
 from bot.models import Article, Draft
 from bot.ports import Analyzer
 
-__all__ = ["FallbackAnalyzer", "build_analyzer"]
+__all__ = ["FallbackAnalyzer", "build_analyzer", "chosen_backend"]
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 FALLBACK_ON: tuple[type[PrismError], ...] = (GeneratorBusy, AnalysisUnavailable, InvalidAnalysis)
 
 
-def build_analyzer(config: Config) -> Analyzer:
-    """The analyser `[analyzer] backend` asks for, wrapped in the fallback if configured."""
+def chosen_backend(config: Config) -> str:
+    """ "claude" or "offline": what `[analyzer] backend` means with the key as configured."""
     backend = config.analyzer.backend
     has_key = bool(config.anthropic.api_key)
     if backend == "claude" and not has_key:
@@ -34,7 +34,12 @@ def build_analyzer(config: Config) -> Analyzer:
             "[anthropic] api_key: required when [analyzer] backend = 'claude' "
             "(set it or the ANTHROPIC_API_KEY environment variable)"
         )
-    if backend == "offline" or (backend == "auto" and not has_key):
+    return "claude" if backend == "claude" or (backend == "auto" and has_key) else "offline"
+
+
+def build_analyzer(config: Config) -> Analyzer:
+    """The analyser `[analyzer] backend` asks for, wrapped in the fallback if configured."""
+    if chosen_backend(config) == "offline":
         return _offline(config)
     from bot.analyzers.claude import ClaudeAnalyzer
 
