@@ -124,11 +124,6 @@ class AnalysisRepo:
             "INSERT OR IGNORE INTO article_urls(url, article_id) VALUES (?, ?)", (url, article_id)
         )
 
-    async def count_request(self, analysis_id: int) -> None:
-        await self.db.execute(
-            "UPDATE analyses SET requests = requests + 1 WHERE id = ?", (analysis_id,)
-        )
-
     async def forget(self, analysis_id: int) -> bool:
         """Remove an analysis, its article and its URLs (takedown requests)."""
         async with self.db.write() as conn:
