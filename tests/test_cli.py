@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.process import spawn_bot
 from tests.support.site import Site
 
 ANALYSIS_KEYS = {
@@ -30,19 +29,8 @@ ANALYSIS_KEYS = {
 ARTICLE_KEYS = ("url", "canonical_url", "title", "author", "published_at", "site", "language")
 
 
-async def cli(*args: str, stdin: str = "", cwd: Path | None = None) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRISM_")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        cwd=cwd,
-        env=env,
-    )
+async def cli(*args: str, stdin: str = "") -> tuple[int, str, str]:
+    proc = await spawn_bot(*args, stdin=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), 60)
     assert proc.returncode is not None
     return proc.returncode, out.decode(), err.decode()
@@ -151,19 +139,7 @@ async def test_doctor_shows_secrets_as_set_never_their_value(
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 async def test_run_without_terminal_or_token_stops_cleanly(config_file: Path, sig: int) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRISM_")}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config_file),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
+    proc = await spawn_bot("run", "--config", str(config_file))
     assert proc.stderr is not None
     seen = b""
     while b"event=running" not in seen:

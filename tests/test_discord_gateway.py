@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +27,7 @@ from tests.support.discord_server import (
     DiscordServer,
     discord_server,
 )
+from tests.support.process import spawn_bot
 from tests.support.site import Site, article_html, article_site
 
 __all__ = ["article_site", "bot", "discord_server"]  # fixtures used by this module
@@ -321,18 +320,7 @@ gateway_url = "{discord_server.gateway_url}"
 """,
         encoding="utf-8",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config_file),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PRISM_")},
-    )
+    process = await spawn_bot("run", "--config", str(config_file))
     try:
         await discord_server.wait_for(lambda: discord_server.commands.get(None), within=30)
         await discord_server.wait_for(lambda: discord_server.identifies, within=30)

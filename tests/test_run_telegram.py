@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
+from tests.support.process import spawn_bot
 from tests.support.site import Site, article_site
 from tests.support.telegram_server import BotApiServer, bot_api, chat, user
 
@@ -23,15 +22,7 @@ async def test_run_answers_links_and_commands_then_stops_cleanly(
         '[fetch]\nallow_networks = ["127.0.0.0/8"]\n'
         f'[telegram]\nbase_url = "{bot_api.base_url}"\npoll_timeout_s = 0.2\n'
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRISM_")}
-    env["TELEGRAM_BOT_TOKEN"] = bot_api.token
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )  # fmt: skip
+    proc = await spawn_bot("run", "--config", str(config), TELEGRAM_BOT_TOKEN=bot_api.token)
     try:
         alice = user(777, "Alice")
         await bot_api.wait_for(lambda: bool(bot_api.calls_to("setMyCommands")), within=30)
