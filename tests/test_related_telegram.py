@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from adapters.telegram_adapter import TelegramAdapter
-from bot.config import Config
 from bot.core import Core
 from bot.models import Analysis
 from bot.seeds import import_seeds
 from tests.support.telegram_server import BotApiServer, bot_api, chat, user
-from tests.test_telegram import tg_config
+from tests.test_telegram_core import tg
 
-__all__ = ["bot_api"]  # fixture, used by name
+__all__ = ["bot_api", "tg"]  # fixtures, used by name
 
 ALICE = user(501, "Alice")
 RATE_CUT = "https://www.harbourledger.example/economy/2026/02/12/bank-of-norland-cuts-rates"
 RATES_HOLD = "Norland's central bank stops raising rates, but is not ready to cut"
-
-
-@pytest.fixture
-async def tg(config: Config, bot_api: BotApiServer, core: Core) -> AsyncIterator[TelegramAdapter]:
-    adapter = TelegramAdapter(tg_config(config, bot_api), core, typing_every=0.05)
-    await adapter.start()
-    try:
-        yield adapter
-    finally:
-        await adapter.stop()
 
 
 async def rate_cut(core: Core) -> Analysis:
