@@ -36,6 +36,8 @@ from bot.store import Store, utcnow
 
 log = logging.getLogger("prism.resolver")
 
+MAX_REMEMBERED = 10_000  # failed links held in the negative cache at most
+
 # Failures that say something about the link itself, so repeating it is pointless.
 _REMEMBERED = (
     BlockedAddress,
@@ -109,6 +111,16 @@ class Resolver:
             raise error
         del self._failed[canonical]
 
+    def _remember_failure(self, canonical: str, error: PrismError) -> None:
+        """Keep a failure for `negative_cache_s`; a flood of distinct bad links stays
+        bounded (expired entries go first, then the oldest)."""
+        now = time.monotonic()
+        if len(self._failed) >= MAX_REMEMBERED:
+            self._failed = {k: v for k, v in self._failed.items() if v[0] > now}
+            while len(self._failed) >= MAX_REMEMBERED:
+                del self._failed[next(iter(self._failed))]
+        self._failed[canonical] = (now + self.config.fetch.negative_cache_s, error)
+
     async def _generate(
         self, url: str, canonical: str, user: str, channel: str, refresh: bool
     ) -> Analysis:
@@ -117,8 +129,7 @@ class Resolver:
             analysis = await self._pipeline(url, canonical, user, refresh)
         except PrismError as exc:
             if isinstance(exc, _REMEMBERED):
-                ttl = self.config.fetch.negative_cache_s
-                self._failed[canonical] = (time.monotonic() + ttl, exc)
+                self._remember_failure(canonical, exc)
             await self.store.usage.record("failure", user=user, channel=channel, detail=exc.kind)
             event(log, "analysis_failed", logging.INFO, url=canonical, kind=exc.kind)
             raise

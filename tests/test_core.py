@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.config import Config
 from bot.core import Core
 from bot.models import ChannelRef, Group, Link, Paragraph, Request
@@ -216,3 +218,16 @@ async def test_new_analyses_get_embeddings_when_an_embedder_is_set(
     finally:
         await core.aclose()
     assert [r[0] for r in rows] == [made.analysis_id]
+
+
+async def test_the_negative_cache_stays_bounded(
+    core: Core, article_site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.resolver.MAX_REMEMBERED", 3)
+    for n in range(5):
+        [reply] = await core.handle(request("analyze", article_site.url(f"/404?n={n}")))
+        assert reply.error == "not-found"
+    assert len(core.resolver._failed) == 3
+    [again] = await core.handle(request("analyze", article_site.url("/404?n=4")))
+    assert again.error == "not-found"
+    assert article_site.hits["/404"] == 5  # the newest failure is still remembered
