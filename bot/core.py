@@ -80,8 +80,10 @@ class Core:
         fetcher = fetcher or SafeFetcher(config.fetch)
         extractor = extractor or HtmlExtractor(config.extract)
         analyzer = analyzer or build_analyzer(config)
-        resolver = Resolver(store, fetcher, extractor, analyzer, config, clock)
         related = RelatedIndex(store, config, embedder)
+        resolver = Resolver(
+            store, fetcher, extractor, analyzer, config, clock, on_new=related.remember
+        )
         core = cls(config, store, resolver, clock, related)
         core._parts = Parts(fetcher, extractor, analyzer)
         return core
@@ -129,8 +131,6 @@ class Core:
         resolution = await self.resolver.resolve(
             url, user=request.user, channel=str(request.channel), refresh=refresh
         )
-        if not resolution.cached:
-            await self.related.remember(resolution.analysis)  # embeddings, when enabled
         self.store.usage.record_request(
             resolution.analysis.id,
             request.user,

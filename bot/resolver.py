@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -73,14 +73,16 @@ class Resolver:
         analyzer: Analyzer,
         config: Config,
         clock: Callable[[], datetime] = utcnow,
+        on_new: Callable[[Analysis], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
+        self.on_new = on_new  # told once per generated analysis (embeddings)
         self.fetcher = fetcher
         self.extractor = extractor
         self.analyzer = analyzer
         self.config = config
         self.clock = clock
-        self._inflight: dict[str, asyncio.Task[Analysis]] = {}
+        self._inflight: dict[str, asyncio.Task[tuple[Analysis, bool]]] = {}
         self._failed: dict[str, tuple[float, PrismError]] = {}
 
     async def resolve(
@@ -99,8 +101,8 @@ class Resolver:
             self._inflight[canonical] = task
             task.add_done_callback(lambda _: self._inflight.pop(canonical, None))
         # shield: one caller giving up must not cancel the work others wait for
-        analysis = await asyncio.shield(task)
-        return Resolution(analysis, cached=False)
+        analysis, generated = await asyncio.shield(task)
+        return Resolution(analysis, cached=not generated)
 
     def _check_negative_cache(self, canonical: str) -> None:
         remembered = self._failed.get(canonical)
@@ -123,16 +125,22 @@ class Resolver:
 
     async def _generate(
         self, url: str, canonical: str, user: str, channel: str, refresh: bool
-    ) -> Analysis:
+    ) -> tuple[Analysis, bool]:
+        """The analysis, and whether it was generated (not found under the page's
+        canonical URL); run once per canonical URL however many callers wait."""
         started = time.perf_counter()
         try:
-            analysis = await self._pipeline(url, canonical, user, refresh)
+            analysis, generated = await self._pipeline(url, canonical, user, refresh)
         except PrismError as exc:
             if isinstance(exc, _REMEMBERED):
                 self._remember_failure(canonical, exc)
             await self.store.usage.record("failure", user=user, channel=channel, detail=exc.kind)
             event(log, "analysis_failed", logging.INFO, url=canonical, kind=exc.kind)
             raise
+        if not generated:
+            return analysis, False
+        if self.on_new is not None:
+            await self.on_new(analysis)
         await self.store.usage.record(
             "generation",
             user=user,
@@ -149,16 +157,18 @@ class Resolver:
             category=analysis.category,
             ms=round((time.perf_counter() - started) * 1000),
         )
-        return analysis
+        return analysis, True
 
-    async def _pipeline(self, url: str, canonical: str, user: str, refresh: bool) -> Analysis:
+    async def _pipeline(
+        self, url: str, canonical: str, user: str, refresh: bool
+    ) -> tuple[Analysis, bool]:
         stored = await self.store.analyses.by_url(canonical) if refresh else None
         if stored is not None:
             article = await self.store.analyses.article(stored.article_id)
             if article is not None:  # redo from the stored text: no second fetch
                 await self._check_budget(user)
                 draft = await self.analyzer.analyze(article)
-                return await self._save(article, draft, (url, canonical))
+                return await self._save(article, draft, (url, canonical)), True
         await self._check_budget(user)
         page = await self.fetcher.fetch(url)
         event(log, "fetch", url=canonical, status=page.status, bytes=len(page.body))
@@ -170,9 +180,9 @@ class Resolver:
             if known is not None:
                 await self.store.analyses.add_url(known.article_id, canonical)
                 await self.store.analyses.add_url(known.article_id, url)
-                return known
+                return known, False
         draft = await self.analyzer.analyze(article)
-        return await self._save(article, draft, (url, canonical))
+        return await self._save(article, draft, (url, canonical)), True
 
     async def _save(self, article: Article, draft: Draft, urls: tuple[str, ...]) -> Analysis:
         category = self.config.category(draft.category) or self.config.categories.names[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
@@ -211,13 +212,22 @@ async def test_new_analyses_get_embeddings_when_an_embedder_is_set(
 ) -> None:
     from bot.embeddings import HashingEmbedder
 
-    core = await Core.open(config, embedder=HashingEmbedder())
+    embedded: list[str] = []
+
+    class Counting(HashingEmbedder):
+        def embed(self, texts: Sequence[str]) -> list[list[float]]:
+            embedded.extend(texts)
+            return super().embed(texts)
+
+    core = await Core.open(config, embedder=Counting())
     try:
-        [made] = await core.handle(request("analyze", article_site.url("/slow/e1?ms=1")))
+        url = article_site.url("/slow/e1?ms=50")
+        answers = await asyncio.gather(*(core.handle(request("analyze", url)) for _ in range(10)))
         rows = await core.store.db.fetchall("SELECT analysis_id FROM analysis_embeddings")
     finally:
         await core.aclose()
-    assert [r[0] for r in rows] == [made.analysis_id]
+    assert [r[0] for r in rows] == [answers[0][0].analysis_id]
+    assert len(embedded) == 1  # once per analysis, not once per waiting request
 
 
 async def test_the_negative_cache_stays_bounded(
@@ -231,3 +241,15 @@ async def test_the_negative_cache_stays_bounded(
     [again] = await core.handle(request("analyze", article_site.url("/404?n=4")))
     assert again.error == "not-found"
     assert article_site.hits["/404"] == 5  # the newest failure is still remembered
+
+
+async def test_an_amp_page_of_a_known_article_is_not_a_new_generation(
+    core: Core, article_site: Site
+) -> None:
+    normal = article_site.page_url("economy-housing")
+    amp = article_site.page_url("economy-housing-amp")
+    first = await core.resolve(normal, request("analyze", normal))
+    again = await core.resolve(amp, request("analyze", amp))
+    assert again.analysis.id == first.analysis.id
+    assert again.cached and not first.cached
+    assert (await core.store.usage.totals()).generations == 1
