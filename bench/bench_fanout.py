@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import fill
 from bot.config import Config
-from bot.digest import DigestService
+from bot.digests.service import DigestService
 from bot.errors import ChannelGone, SendFailed
 from bot.models import ChannelRef, Reply
 from bot.store import Store

@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import FetchConfig
-from bot.fetch import Fetcher
-from bot.links import canonicalize, find_links
+from bot.ingest.fetch import Fetcher
+from bot.ingest.links import canonicalize, find_links
 from tests.support.site import article_html, start_site
 
 URLS = [

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from bot.analyzers.offline import OfflineAnalyzer  # noqa: E402
 from bot.config import DEFAULT_CATEGORIES, ExtractConfig  # noqa: E402
 from bot.errors import NotAnArticle  # noqa: E402
-from bot.extract import Extractor  # noqa: E402
+from bot.ingest.extract import Extractor  # noqa: E402
 from bot.models import Article, Page  # noqa: E402
 
 PAGES = ROOT / "tests" / "fixtures" / "pages"

@@ -32,8 +32,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Config, build_config
-from bot.embeddings import MODEL_PACKAGE, Embedder, MiniLMEmbedder
 from bot.related import RelatedIndex
+from bot.related.embeddings import MODEL_PACKAGE, Embedder, MiniLMEmbedder
 from bot.store import Store
 from tests.test_related_eval import load_eval_set, precision_at_3
 

@@ -39,7 +39,7 @@ def fixture_articles(config: Config) -> list[Article]:
     """The fixture pages that are articles, extracted like the bot does (or plain text)."""
     manifest = tomllib.loads((PAGES / "manifest.toml").read_text(encoding="utf-8"))
     try:
-        from bot.extract import Extractor
+        from bot.ingest.extract import Extractor
     except ImportError:  # before the extractor exists: the raw text will do
         Extractor = None  # type: ignore[assignment,misc]
     extractor = Extractor(config.extract) if Extractor is not None else None

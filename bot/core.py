@@ -13,20 +13,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import links
 from bot.commands import BY_NAME, VISIBLE
 from bot.config import Config
-from bot.digest import DigestService
-from bot.embeddings import Embedder
+from bot.digests.service import DigestService
+from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, Forbidden, NotALink, NotFound, PrismError
+from bot.ingest import links
+from bot.ingest.resolver import Extractor, Fetcher, Resolution, Resolver
 from bot.logs import event
 from bot.models import Analysis, Item, Reply, Request
 from bot.ports import Analyzer
 from bot.related import RelatedHit, RelatedIndex
+from bot.related.embeddings import Embedder
 from bot.replies import analysis_reply, error_reply, info, item_for
-from bot.resolver import Extractor, Fetcher, Resolution, Resolver
 from bot.store import Store, utcnow
-from bot.subscriptions import SubscriptionService
 
 log = logging.getLogger("prism.core")
 
@@ -73,8 +73,8 @@ class Core:
     ) -> Core:
         """Open the store and build the pipeline from config; injected parts win."""
         from bot.analyzers import build_analyzer
-        from bot.extract import Extractor as HtmlExtractor
-        from bot.fetch import Fetcher as SafeFetcher
+        from bot.ingest.extract import Extractor as HtmlExtractor
+        from bot.ingest.fetch import Fetcher as SafeFetcher
 
         store = await Store.open(config.storage.path)
         fetcher = fetcher or SafeFetcher(config.fetch)

@@ -210,7 +210,7 @@ async def test_categories_lists_the_configured_names(core: Core) -> None:
 async def test_new_analyses_get_embeddings_when_an_embedder_is_set(
     config: Config, article_site: Site
 ) -> None:
-    from bot.embeddings import HashingEmbedder
+    from bot.related.embeddings import HashingEmbedder
 
     embedded: list[str] = []
 
@@ -233,7 +233,7 @@ async def test_new_analyses_get_embeddings_when_an_embedder_is_set(
 async def test_the_negative_cache_stays_bounded(
     core: Core, article_site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.resolver.MAX_REMEMBERED", 3)
+    monkeypatch.setattr("bot.ingest.resolver.MAX_REMEMBERED", 3)
     for n in range(5):
         [reply] = await core.handle(request("analyze", article_site.url(f"/404?n={n}")))
         assert reply.error == "not-found"

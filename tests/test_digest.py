@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.config import Config
-from bot.digest import DigestService, reply_to_json
+from bot.digests.service import DigestService, reply_to_json
+from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, NotFound
 from bot.models import ChannelRef, Group, Item, Reply
 from bot.store import Store
-from bot.subscriptions import SubscriptionService
 from tests.support.digests import Clock, RecordingSender, add_analysis, request, utc
 
 

@@ -13,8 +13,8 @@ import pytest
 from adapters.discord_adapter import DiscordAdapter
 from bot.config import Config
 from bot.core import Core
+from bot.digests.scheduler import DigestScheduler
 from bot.models import ChannelRef
-from bot.scheduler import DigestScheduler
 from tests.support.digests import Clock, add_analysis, utc
 from tests.support.discord_bot import discord_config, errors_free
 from tests.support.discord_server import (

@@ -9,7 +9,7 @@ import itertools
 import pytest
 
 from bot.config import DigestConfig
-from bot.pacing import HEADROOM, Gcra, Pacer, pacer_for
+from bot.digests.pacing import HEADROOM, Gcra, Pacer, pacer_for
 
 
 class SimClock:

@@ -11,8 +11,8 @@ import pytest
 from adapters.telegram_adapter import TelegramAdapter
 from bot.config import Config
 from bot.core import Core
+from bot.digests.scheduler import DigestScheduler
 from bot.models import ChannelRef, Request
-from bot.scheduler import DigestScheduler
 from tests.support.digests import Clock, add_analysis, utc
 from tests.support.telegram_server import (
     BotApiServer,

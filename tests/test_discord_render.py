@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from adapters.discord_bot.render import (
+from adapters.discord_adapter.render import (
     BUTTONS_MAX,
     Message,
     colour_for,

@@ -12,8 +12,8 @@ import pytest
 
 from bot.config import Config, ExtractConfig
 from bot.errors import NotAnArticle
-from bot.extract import Extractor, decode_html
-from bot.fetch import Fetcher
+from bot.ingest.extract import Extractor, decode_html
+from bot.ingest.fetch import Fetcher
 from bot.models import Article, Page
 from tests.support.site import PAGES_DIR, Site, article_site  # noqa: F401 (fixture)
 

@@ -35,7 +35,7 @@ from bot.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from bot.fetch import (
+from bot.ingest.fetch import (
     BLOCKED_V4,
     BLOCKED_V6,
     Fetcher,

@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from bot.errors import NotALink
-from bot.links import canonicalize, find_links, parse_ipv4, parse_url
+from bot.ingest.links import canonicalize, find_links, parse_ipv4, parse_url
 
 CANONICAL = [
     # (what a user sends, the canonical form)

@@ -20,7 +20,7 @@ from bot.analyzers.offline import (
 )
 from bot.config import DEFAULT_CATEGORIES, ExtractConfig
 from bot.errors import PrismError
-from bot.extract import Extractor
+from bot.ingest.extract import Extractor
 from bot.models import Article, Draft, Page
 from bot.ports import Analyzer
 from tests.support.site import PAGES_DIR

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import Config
-from bot.embeddings import HashingEmbedder, reciprocal_rank_fusion
 from bot.errors import ConfigError
 from bot.models import Analysis, Article, Draft, Generator, Section
 from bot.related import RelatedIndex
+from bot.related.embeddings import HashingEmbedder, reciprocal_rank_fusion
 from bot.store import Store
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.seeds import import_seeds
+from bot.ingest.seeds import import_seeds
 from tests.support.discord_bot import Bot, bot, errors_free
 from tests.support.discord_server import DiscordServer, discord_server
 

@@ -8,8 +8,8 @@ from rich.console import Console
 
 from adapters.console import ConsoleAdapter
 from bot.core import Core
+from bot.ingest.seeds import import_seeds
 from bot.models import ChannelRef, Item, Request
-from bot.seeds import import_seeds
 
 CONSOLE = ChannelRef("console", "local")
 RATE_CUT = "https://www.harbourledger.example/economy/2026/02/12/bank-of-norland-cuts-rates"

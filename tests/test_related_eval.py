@@ -14,10 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 from bot.config import Config
-from bot.embeddings import HashingEmbedder
+from bot.ingest.seeds import load_seed
 from bot.models import Analysis, Article, Draft, Generator, Section
 from bot.related import RelatedIndex
-from bot.seeds import load_seed
+from bot.related.embeddings import HashingEmbedder
 from bot.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "related"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from adapters.telegram_adapter import TelegramAdapter
 from bot.core import Core
+from bot.ingest.seeds import import_seeds
 from bot.models import Analysis
-from bot.seeds import import_seeds
 from tests.support.telegram_server import BotApiServer, bot_api, chat, user
 from tests.test_telegram_core import tg
 

@@ -9,11 +9,11 @@ import asyncio
 import pytest
 
 from bot.config import Config
-from bot.digest import DigestService
+from bot.digests.scheduler import DigestScheduler
+from bot.digests.service import DigestService
+from bot.digests.subscriptions import SubscriptionService
 from bot.models import ChannelRef, Reply
-from bot.scheduler import DigestScheduler
 from bot.store import Store
-from bot.subscriptions import SubscriptionService
 from tests.support.digests import Clock, RecordingSender, add_analysis, request, utc
 
 

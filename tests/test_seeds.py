@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import seeds
-from bot.seeds import InvalidSeed, SeedReport, import_seeds, load_seed
+from bot.ingest.seeds import InvalidSeed, SeedReport, import_seeds, load_seed
 from bot.store import Store
 
 SHIPPED = sorted(p for p in Path(str(seeds.folder())).glob("*.toml"))

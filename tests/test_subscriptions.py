@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Config
+from bot.digests.subscriptions import SubscriptionService, due_at, latest_due, next_due, parse_time
 from bot.errors import BadArguments
 from bot.models import ChannelRef, Item, Paragraph
 from bot.store import Store
-from bot.subscriptions import SubscriptionService, due_at, latest_due, next_due, parse_time
 from tests.support.digests import Clock, request, utc
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -24,7 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Config
-from bot.digest import DeliveryReport, DigestService
+from bot.digests.service import DeliveryReport, DigestService
 from bot.logs import event
 from bot.ports import Sender
 

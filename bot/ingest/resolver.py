@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot import links
 from bot.config import Config
 from bot.errors import (
     BlockedAddress,
@@ -29,6 +28,7 @@ from bot.errors import (
     TooLarge,
     TooManyRedirects,
 )
+from bot.ingest import links
 from bot.logs import event
 from bot.models import Analysis, Article, Draft, Page
 from bot.ports import Analyzer

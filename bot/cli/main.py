@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if level in ("DEBUG", "INFO") and (args.command != "run" or console_run(config)):
         level = "WARNING"  # the terminal is the conversation: keep info lines out of it
     setup_logging(level, config.log.format, secrets)
-    from bot import commands_cli
+    from bot.cli import commands as commands_cli
 
     handler: Command = getattr(commands_cli, f"cmd_{args.command}")
     try:

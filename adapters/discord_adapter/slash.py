@@ -16,7 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_bot.render import OPEN_ID, RELATED_ID, Button, fit
+from adapters.discord_adapter.render import OPEN_ID, RELATED_ID, Button, fit
 from bot.commands import Command, Option
 from bot.config import Config
 from bot.models import Analysis

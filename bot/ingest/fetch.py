@@ -39,7 +39,7 @@ from bot.errors import (
     TooLarge,
     TooManyRedirects,
 )
-from bot.links import ParsedUrl, parse_url
+from bot.ingest.links import ParsedUrl, parse_url
 from bot.models import Page
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

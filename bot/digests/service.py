@@ -16,15 +16,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.config import Config
+from bot.digests.pacing import Pacer, pacer_for
+from bot.digests.subscriptions import category_error, check_zone, in_order, latest_due
 from bot.errors import ChannelGone, ChannelMoved, NotFound, SendFailed
 from bot.logs import event
 from bot.models import Analysis, ChannelRef, Group, Item, Reply, Subscription
-from bot.pacing import Pacer, pacer_for
 from bot.ports import Sender
 from bot.replies import item_for
 from bot.store import Store
 from bot.store.subscriptions import Claim, Delivery, Scheduled
-from bot.subscriptions import category_error, check_zone, in_order, latest_due
 
 log = logging.getLogger("prism.digest")
 

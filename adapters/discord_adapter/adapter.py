@@ -21,8 +21,8 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from adapters.discord_bot.render import Message, render
-from adapters.discord_bot.slash import OpenButton, RelatedButton, build_commands, make_view
+from adapters.discord_adapter.render import Message, render
+from adapters.discord_adapter.slash import OpenButton, RelatedButton, build_commands, make_view
 from bot.commands import COMMANDS, Command
 from bot.config import Config
 from bot.errors import (

@@ -18,8 +18,8 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from bot import links
 from bot.errors import PrismError
+from bot.ingest import links
 from bot.models import Article, Draft, Generator, Section
 from bot.store import Store
 from bot.text import word_count

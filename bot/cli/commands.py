@@ -9,7 +9,7 @@ import logging
 import signal
 from typing import TYPE_CHECKING
 
-from bot.cli import (
+from bot.cli.main import (
     analysis_json,
     article_json,
     console_run,
@@ -51,9 +51,9 @@ async def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_extract(args: argparse.Namespace, config: Config) -> int:
-    from bot import links
-    from bot.extract import Extractor
-    from bot.fetch import Fetcher
+    from bot.ingest import links
+    from bot.ingest.extract import Extractor
+    from bot.ingest.fetch import Fetcher
 
     links.canonicalize(args.url)  # a clear "not a link" before any network work
     fetcher, extractor = Fetcher(config.fetch), Extractor(config.extract)
@@ -152,7 +152,7 @@ async def _send_digests(core: Core, as_json: bool) -> int:
 
 
 async def cmd_seeds(args: argparse.Namespace, config: Config) -> int:
-    from bot.seeds import import_seeds
+    from bot.ingest.seeds import import_seeds
 
     core = await Core.open(config)
     try:
@@ -207,7 +207,7 @@ def _estimate_cost(totals: Totals, config: Config) -> float:
 
 
 async def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
-    from bot.doctor import run_checks
+    from bot.cli.doctor import run_checks
 
     ok = True
     for name, good, detail in await run_checks(config):
@@ -235,7 +235,7 @@ async def cmd_chat(args: argparse.Namespace, config: Config) -> int:
 async def cmd_run(args: argparse.Namespace, config: Config) -> int:
     from adapters import build_adapters
     from adapters.console import ConsoleAdapter
-    from bot.scheduler import DigestScheduler
+    from bot.digests.scheduler import DigestScheduler
 
     core = await Core.open(config)
     stop = asyncio.Event()
@@ -274,7 +274,7 @@ async def _seed_if_empty(core: Core) -> None:
     """A new user's first run has content to look at."""
     if await core.store.analyses.count():
         return
-    from bot.seeds import import_seeds
+    from bot.ingest.seeds import import_seeds
 
     report = await import_seeds(core.store)
     event(log, "seeds", added=report.added)

@@ -20,8 +20,13 @@ from datetime import datetime
 from sqlite3 import Row
 
 from bot.config import Config
-from bot.embeddings import Embedder, VectorIndex, load_default_embedder, reciprocal_rank_fusion
 from bot.models import Analysis, sections_text
+from bot.related.embeddings import (
+    Embedder,
+    VectorIndex,
+    load_default_embedder,
+    reciprocal_rank_fusion,
+)
 from bot.store import Store, utcnow
 
 # bm25 column weights, in the FTS table's column order: headline, tags, dek, body.

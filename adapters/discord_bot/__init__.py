@@ -1,1 +1,0 @@
-"""Discord: slash commands, buttons and embeds on discord.py (render, slash, adapter)."""

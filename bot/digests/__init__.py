@@ -1,0 +1,1 @@
+"""Daily digests: subscriptions, what a digest holds, delivery, pacing and the scheduler."""

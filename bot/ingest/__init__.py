@@ -1,0 +1,1 @@
+"""How articles get in: links, the SSRF-safe fetcher, extraction, the resolver, seeds."""
