@@ -9,24 +9,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from bot.commands import BY_NAME, VISIBLE
 from bot.config import Config
-from bot.digests.service import DigestService
+from bot.digests.service import DeliveryReport, DigestService
 from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, Forbidden, NotALink, NotFound, PrismError
 from bot.ingest import links
 from bot.ingest.resolver import Extractor, Fetcher, Resolution, Resolver
+from bot.ingest.seeds import SeedReport, import_seeds
 from bot.logs import event
-from bot.models import Analysis, Item, Reply, Request
-from bot.ports import Analyzer
+from bot.models import Analysis, ChannelRef, Item, Reply, Request
+from bot.ports import Analyzer, Sender
 from bot.related import RelatedHit, RelatedIndex
 from bot.related.embeddings import Embedder
 from bot.replies import analysis_reply, error_reply, info, item_for
-from bot.store import Store, utcnow
+from bot.store import Store, Totals, utcnow
 
 log = logging.getLogger("prism.core")
 
@@ -162,7 +164,56 @@ class Core:
         return await self.analysis(ref)
 
     async def related_to(self, source: Analysis, limit: int | None = None) -> list[RelatedHit]:
+        """Analyses related to `source`, best first, each with its reason."""
         return await self.related.find(source, limit, now=self.clock())
+
+    # --- typed queries: all that the CLI, adapters, scheduler and web site ask of the core
+
+    async def recent(self, limit: int = 20, category: str | None = None) -> list[Analysis]:
+        """The newest analyses, optionally of one category."""
+        return await self.store.analyses.recent(limit, category)
+
+    async def category_counts(self) -> dict[str, int]:
+        """Every configured category, in order, with how many analyses it holds."""
+        stored = await self.store.analyses.category_counts()
+        return {name: stored.get(name, 0) for name in self.config.categories.names}
+
+    async def search(self, text: str, limit: int = 20) -> list[Analysis]:
+        """Analyses whose text holds every word of `text`, best first."""
+        return await self.store.analyses.search(text, limit)
+
+    async def forget(self, ref: str) -> Analysis:
+        """Remove an analysis and its article (takedown requests); returns what went."""
+        analysis = await self.analysis(ref)
+        if not await self.store.analyses.forget(analysis.id):
+            raise NotFound(f"there is no analysis #{analysis.id}")
+        return analysis
+
+    async def import_seeds(self, folder: Path | str | None = None) -> SeedReport:
+        """Load sample analyses (the shipped ones by default) not stored yet."""
+        report = await import_seeds(self.store, folder)
+        await self.related.backfill()  # embeddings for the new seeds, when enabled
+        return report
+
+    async def seed_if_empty(self) -> SeedReport | None:
+        """A new user's first run has content to look at."""
+        if await self.store.analyses.count():
+            return None
+        return await self.import_seeds()
+
+    async def digest_preview(
+        self, channel: ChannelRef | None = None, category: str | None = None
+    ) -> Reply | None:
+        """What a channel's (or a category's) digest would hold now, without sending."""
+        return await self.digests.preview(channel=channel, category=category)
+
+    async def send_due_digests(self, senders: Mapping[str, Sender]) -> DeliveryReport:
+        """Deliver every digest that is due now, through the given senders."""
+        return await self.digests.send_due(senders)
+
+    async def stats(self) -> Totals:
+        """Analyses, requests, deliveries and model usage so far."""
+        return await self.store.usage.totals()
 
 
 # --- command handlers -------------------------------------------------------------------
@@ -277,12 +328,8 @@ def _related_meta(hit: RelatedHit) -> str:
 
 
 async def _categories(core: Core, request: Request) -> list[Reply]:
-    rows = await core.store.db.fetchall("SELECT category, count(*) FROM analyses GROUP BY category")
-    counts = {r[0]: r[1] for r in rows}
-    items = [
-        Item(title=name, meta=_count(counts.get(name, 0), "analysis", "analyses"))
-        for name in core.config.categories.names
-    ]
+    counts = await core.category_counts()
+    items = [Item(title=name, meta=_count(n, "analysis", "analyses")) for name, n in counts.items()]
     return [info("Categories", "Subscribe a channel with /subscribe <category>.", items=items)]
 
 

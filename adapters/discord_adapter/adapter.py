@@ -103,7 +103,7 @@ class PrismClient(discord.Client):
             await asyncio.sleep(self.reidentify_delay)
 
     async def _recent(self) -> list[Analysis]:
-        return await self.adapter.core.store.analyses.recent(limit=50)
+        return await self.adapter.core.recent(limit=50)
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(message)

@@ -19,7 +19,7 @@ from bot.cli.main import (
 )
 from bot.config import SECRET_KEYS, Config
 from bot.core import Core
-from bot.errors import BadArguments, NotFound
+from bot.errors import BadArguments
 from bot.logs import event
 from bot.models import ChannelRef, Request
 from bot.store import Totals
@@ -115,7 +115,7 @@ async def cmd_digest(args: argparse.Namespace, config: Config) -> int:
         category = config.category(args.category) if args.category else None
         if channel is None and category is None:
             raise BadArguments("say which digest: --channel PLATFORM:ID or --category NAME")
-        reply = await core.digests.preview(channel=channel, category=category)
+        reply = await core.digest_preview(channel=channel, category=category)
     finally:
         await core.aclose()
     if args.json:
@@ -139,7 +139,7 @@ async def _send_digests(core: Core, as_json: bool) -> int:
         await adapter.start()
         senders[adapter.platform] = adapter
     try:
-        report = await core.digests.send_due(senders)
+        report = await core.send_due_digests(senders)
     finally:
         for adapter in reversed(adapters):
             await adapter.stop()
@@ -152,12 +152,9 @@ async def _send_digests(core: Core, as_json: bool) -> int:
 
 
 async def cmd_seeds(args: argparse.Namespace, config: Config) -> int:
-    from bot.ingest.seeds import import_seeds
-
     core = await Core.open(config)
     try:
-        report = await import_seeds(core.store, args.dir)
-        await core.related.backfill()  # embeddings for the new seeds, when enabled
+        report = await core.import_seeds(args.dir)
     finally:
         await core.aclose()
     print(f"seeds: {report.added} added, {report.skipped} already stored")
@@ -167,9 +164,7 @@ async def cmd_seeds(args: argparse.Namespace, config: Config) -> int:
 async def cmd_forget(args: argparse.Namespace, config: Config) -> int:
     core = await Core.open(config)
     try:
-        analysis = await core.analysis(args.ref)
-        if not await core.store.analyses.forget(analysis.id):
-            raise NotFound(f"there is no analysis #{analysis.id}")
+        analysis = await core.forget(args.ref)
     finally:
         await core.aclose()
     print(f"forgot analysis #{analysis.id} and its article ({analysis.canonical_url})")
@@ -177,13 +172,11 @@ async def cmd_forget(args: argparse.Namespace, config: Config) -> int:
 
 
 async def cmd_stats(args: argparse.Namespace, config: Config) -> int:
-    from bot.store import Store
-
-    store = await Store.open(config.storage.path)
+    core = await Core.open(config)
     try:
-        totals = await store.usage.totals()
+        totals = await core.stats()
     finally:
-        await store.close()
+        await core.aclose()
     cost = _estimate_cost(totals, config)
     data = {**vars(totals), "estimated_cost_usd": round(cost, 4)}
     if args.json:
@@ -272,10 +265,6 @@ async def cmd_run(args: argparse.Namespace, config: Config) -> int:
 
 async def _seed_if_empty(core: Core) -> None:
     """A new user's first run has content to look at."""
-    if await core.store.analyses.count():
-        return
-    from bot.ingest.seeds import import_seeds
-
-    report = await import_seeds(core.store)
-    event(log, "seeds", added=report.added)
-    await core.related.backfill()  # embeddings for the seeds, when enabled
+    report = await core.seed_if_empty()
+    if report is not None:
+        event(log, "seeds", added=report.added)

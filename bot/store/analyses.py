@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,10 @@ _SELECT = """
 SELECT an.*, ar.canonical_url, ar.title AS article_title, ar.site, ar.published_at
 FROM analyses an JOIN articles ar ON ar.id = an.article_id
 """
+
+
+_WORD = re.compile(r"[^\W_]+")
+MAX_SEARCH_WORDS = 16  # a longer query is cut, not refused
 
 
 def utcnow() -> datetime:
@@ -139,11 +144,36 @@ class AnalysisRepo:
     async def count(self) -> int:
         return int((await self.db.fetchone("SELECT count(*) FROM analyses"))[0])
 
-    async def recent(self, limit: int = 20) -> list[Analysis]:
+    async def recent(self, limit: int = 20, category: str | None = None) -> list[Analysis]:
+        """Newest first, optionally of one category."""
+        where, params = (" WHERE an.category = ?", (category,)) if category else ("", ())
         rows = await self.db.fetchall(
-            _SELECT + " ORDER BY an.created_at DESC, an.id DESC LIMIT ?", (limit,)
+            _SELECT + where + " ORDER BY an.created_at DESC, an.id DESC LIMIT ?",
+            (*params, limit),
         )
         return [_analysis(r) for r in rows]
+
+    async def category_counts(self) -> dict[str, int]:
+        """How many analyses each stored category holds."""
+        rows = await self.db.fetchall("SELECT category, count(*) FROM analyses GROUP BY category")
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def search(self, text: str, limit: int = 20) -> list[Analysis]:
+        """Full-text search: analyses holding every word of `text`, best first.
+
+        Each word is quoted, so nothing a reader types becomes FTS5 syntax.
+        """
+        words = _WORD.findall(text)[:MAX_SEARCH_WORDS]
+        if not words:
+            return []
+        expression = " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+        rows = await self.db.fetchall(
+            "SELECT rowid FROM analyses_fts WHERE analyses_fts MATCH ?"
+            " ORDER BY bm25(analyses_fts, 8.0, 6.0, 3.0, 1.0) LIMIT ?",
+            (expression, limit),
+        )
+        found = await self.many([int(r[0]) for r in rows])
+        return [found[int(r[0])] for r in rows if int(r[0]) in found]
 
     async def created_between(
         self, categories: tuple[str, ...], since: datetime, until: datetime
