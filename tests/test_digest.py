@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.config import Config
-from bot.digests.service import DigestService, reply_to_json
+from bot.digests.service import DigestService
 from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, NotFound
 from bot.models import ChannelRef, Group, Item, Reply
@@ -454,15 +454,16 @@ async def test_preview_of_a_channel_writes_no_ledger_row(subs, digests, store, c
     assert await statuses(store) == []
 
 
-async def test_preview_by_category_and_json(digests, store):
+async def test_preview_by_category(digests, store):
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 10:00"))
     await add_analysis(store, "Goal", "Sports", utc("2026-03-27 11:00"))
     reply = await digests.preview(category="economy")
-    data = reply_to_json(reply)
-    assert data["count"] == 1
-    assert [g["category"] for g in data["groups"]] == ["Economy"]
-    assert data["groups"][0]["items"][0]["headline"] == "Rates"
-    assert reply_to_json(await digests.preview(category="Health"))["count"] == 0
+    assert reply is not None
+    groups = [b for b in reply.blocks if isinstance(b, Group)]
+    assert sum(len(g.blocks) for g in groups) == 1
+    assert [g.heading for g in groups] == ["Economy"]
+    assert [i.title for i in groups[0].blocks if isinstance(i, Item)] == ["Rates"]
+    assert await digests.preview(category="Health") is None
 
 
 async def test_preview_errors_are_specific(subs, digests):

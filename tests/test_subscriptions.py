@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Config
-from bot.digests.subscriptions import SubscriptionService, due_at, latest_due, next_due, parse_time
+from bot.digests.periods import due_at, latest_due, next_due
+from bot.digests.subscriptions import SubscriptionService, parse_time
 from bot.errors import BadArguments
 from bot.models import ChannelRef, Item, Paragraph
 from bot.store import Store
@@ -184,19 +185,24 @@ async def test_list_without_subscription(subs) -> None:
     assert "/subscribe <category…> [HH:MM] [timezone]" in reply.plain_text()
 
 
+# what digest delivery does when Telegram says a chat is gone or moved
+_OLD = ChannelRef("telegram", "-5")
+_NOW = utc("2026-03-02 12:00")
+
+
 async def test_deactivate_and_move(subs, store) -> None:
     await subs.subscribe(request("subscribe", "Economy", channel="telegram:-5"))
-    await subs.move(ChannelRef("telegram", "-5"), "-1005")
+    await store.subscriptions.move(_OLD, ChannelRef("telegram", "-1005"), _NOW)
     assert await store.subscriptions.get(ChannelRef("telegram", "-5")) is None
     assert await stored(store, "telegram:-1005") == (("Economy",), "08:00", "UTC", True)
-    await subs.deactivate(ChannelRef("telegram", "-1005"), "blocked")
+    await store.subscriptions.deactivate(ChannelRef("telegram", "-1005"), _NOW)
     assert (await stored(store, "telegram:-1005"))[3] is False
 
 
 async def test_move_onto_an_existing_subscription_merges(subs, store) -> None:
     await subs.subscribe(request("subscribe", "Economy", channel="telegram:-5"))
     await subs.subscribe(request("subscribe", "Sports", channel="telegram:-1005"))
-    await subs.move(ChannelRef("telegram", "-5"), "-1005")
+    await store.subscriptions.move(_OLD, ChannelRef("telegram", "-1005"), _NOW)
     assert await stored(store, "telegram:-1005") == (("Sports", "Economy"), "08:00", "UTC", True)
     assert (await stored(store, "telegram:-5"))[3] is False
 

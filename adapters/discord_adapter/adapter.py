@@ -12,7 +12,8 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
 import discord
@@ -195,6 +196,20 @@ class DiscordAdapter:
                 client.tree.copy_global_to(guild=guild)
                 synced = await client.tree.sync(guild=guild)
         event(log, "discord.commands", synced=len(synced), guilds=len(guilds) or "global")
+
+    async def __aenter__(self) -> Self:
+        """`async with adapter:` starts it (see bot.ports.Adapter)."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leaving the block stops it: no more receiving, in-flight replies finish."""
+        await self.stop()
 
     async def stop(self) -> None:
         """Finish in-flight replies, close the client, restore discord.py's endpoints."""

@@ -10,14 +10,16 @@ import asyncio
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from typing import TextIO
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
+from adapters.console.render import print_replies
 from bot.core import Core
-from bot.models import ChannelRef, Group, Item, Link, Paragraph, Reply, Request
+from bot.models import ChannelRef, Reply, Request
 
 CHANNEL = ChannelRef("console", "local")
 PROMPT = "prism> "
@@ -32,54 +34,6 @@ def parse_line(line: str) -> tuple[str, str] | None:
         word, _, rest = line[1:].partition(" ")
         return word.lower(), rest.strip()
     return "message", line
-
-
-def render(reply: Reply) -> Text:
-    """A reply as rich Text; article and model text is never parsed as markup."""
-    out = Text()
-    if reply.kind == "error":
-        out.append("✗ ", style="bold red")
-        out.append(reply.plain_text(), style="red")
-        return out
-    if reply.title:
-        out.append(reply.title + "\n", style="bold")
-    if reply.meta:
-        out.append(reply.meta + "\n", style="dim")
-    for block in reply.blocks:
-        out.append("\n")
-        _render_block(out, block)
-    if reply.footer:
-        out.append("\n" + reply.footer + "\n", style="italic dim")
-    for action in reply.actions:
-        if action.kind == "related" and action.analysis_id is not None:
-            out.append(f"→ /related {action.analysis_id}\n", style="cyan")
-    return out
-
-
-def _render_block(out: Text, block: Paragraph | Link | Item | Group) -> None:
-    if isinstance(block, Paragraph):
-        out.append(block.text + "\n")
-    elif isinstance(block, Link):
-        out.append(block.label, style="underline")
-        out.append(f"\n{block.url}\n", style="blue")
-    elif isinstance(block, Item):
-        out.append("• " + block.title, style="bold")
-        if block.analysis_id is not None:
-            out.append(f"  (/show {block.analysis_id})", style="cyan")
-        out.append("\n")
-        for line, style in ((block.text, ""), (block.meta, "dim"), (block.url, "blue")):
-            if line:
-                out.append(f"  {line}\n", style=style)
-    else:
-        out.append(block.heading + "\n", style="bold underline")
-        for inner in block.blocks:
-            _render_block(out, inner)
-
-
-def print_replies(replies: Sequence[Reply], console: Console | None = None) -> None:
-    console = console or Console(highlight=False, soft_wrap=False)
-    for reply in replies:
-        console.print(render(reply))
 
 
 class ConsoleAdapter:
@@ -101,6 +55,20 @@ class ConsoleAdapter:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self.repl())
+
+    async def __aenter__(self) -> Self:
+        """`async with adapter:` starts it (see bot.ports.Adapter)."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leaving the block stops it: no more receiving, in-flight replies finish."""
+        await self.stop()
 
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():
