@@ -88,18 +88,19 @@ ROLES: tuple[Role, ...] = (
     Role("console", console_run, _console),
     Role("scheduler", lambda c: True, None),
 )
-BY_ROLE = {role.name: role for role in ROLES}
 
 
-def chosen_roles(config: Config, only: Sequence[str] | None = None) -> list[Role]:
+def chosen_roles(
+    config: Config, only: Sequence[str] | None = None, table: Sequence[Role] = ROLES
+) -> list[Role]:
     """The roles this process runs: the named ones, or every one the config turns on."""
     if only is None:
-        return [role for role in ROLES if role.wanted(config)]
-    unknown = [name for name in only if name not in BY_ROLE]
+        return [role for role in table if role.wanted(config)]
+    known = [role.name for role in table]
+    unknown = [name for name in only if name not in known]
     if unknown:
-        known = ", ".join(BY_ROLE)
-        raise BadArguments(f"unknown role {unknown[0]!r} (one of: {known})")
-    return [role for role in ROLES if role.name in only]
+        raise BadArguments(f"unknown role {unknown[0]!r} (one of: {', '.join(known)})")
+    return [role for role in table if role.name in only]
 
 
 def platform_roles(config: Config) -> list[str]:
@@ -111,10 +112,15 @@ class App:
     """Everything one process runs, as one async context manager."""
 
     def __init__(
-        self, config: Config, *, only: Sequence[str] | None = None, seed: bool = True
+        self,
+        config: Config,
+        *,
+        only: Sequence[str] | None = None,
+        seed: bool = True,
+        roles: Sequence[Role] = ROLES,
     ) -> None:
         self.config = config
-        self.roles = chosen_roles(config, only)
+        self.roles = chosen_roles(config, only, roles)
         self.seed = seed
         self.adapters: list[Adapter] = []
         self.scheduler: DigestScheduler | None = None
@@ -131,6 +137,7 @@ class App:
 
     async def __aenter__(self) -> App:
         try:
+            self._catch_signals()
             self._core = await Core.open(self.config)
             self._stack.push_async_callback(self._close_core)
             if self.seed:
@@ -183,21 +190,21 @@ class App:
         """Ask run() to return (signals, the console's /quit)."""
         self._stop.set()
 
+    def _catch_signals(self) -> None:
+        """From the first step of start-up, SIGINT and SIGTERM ask for a clean stop (a
+        signal during start-up lets it finish, then run() returns at once)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop)
+            self._stack.callback(loop.remove_signal_handler, sig)
+
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM (or stop()); the caller's `async with` then stops."""
-        loop = asyncio.get_running_loop()
-        signals = (signal.SIGINT, signal.SIGTERM)
-        for sig in signals:
-            loop.add_signal_handler(sig, self.stop)
-        try:
-            names = ",".join(a.platform for a in self.adapters) or "-"
-            if not self.adapters:
-                event(log, "idle", reason="no platform token configured and no terminal on stdin")
-            event(log, "running", adapters=names)
-            await self._stop.wait()
-        finally:
-            for sig in signals:
-                loop.remove_signal_handler(sig)
+        names = ",".join(a.platform for a in self.adapters) or "-"
+        if not self.adapters:
+            event(log, "idle", reason="no platform token configured and no terminal on stdin")
+        event(log, "running", adapters=names)
+        await self._stop.wait()
 
     async def send_due_digests(self) -> DeliveryReport:
         """`digest --send`: every due digest now, through the adapters and the console."""
