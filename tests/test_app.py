@@ -72,13 +72,14 @@ def test_an_unknown_role_is_named(config: Config) -> None:
 async def test_parts_start_in_order_and_stop_in_reverse(config: Config) -> None:
     log: list[str] = []
     async with App(config, roles=recording_roles(log), seed=False) as app:
-        assert app.scheduler is not None and app.scheduler.running
+        scheduler = app.scheduler
+        assert scheduler is not None and scheduler.running
         assert set(app.senders) == {"first", "second"}
         app.stop()
         await app.run()
         assert await app.core.stats() is not None
     assert log == ["start first", "start second", "stop second", "stop first"]
-    assert not app.scheduler.running
+    assert app.scheduler is not None and not app.scheduler.running
     with pytest.raises(RuntimeError, match="only available inside"):
         app.core  # noqa: B018 - the core is closed with the app
 

@@ -184,9 +184,12 @@ def test_no_import_cycles() -> None:
 
 def _sql_literals(tree: ast.Module) -> Iterator[str]:
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if _SQL.match(node.value):
-                yield node.value.strip().splitlines()[0][:60]
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _SQL.match(node.value)
+        ):
+            yield node.value.strip().splitlines()[0][:60]
 
 
 def test_no_sql_outside_the_store() -> None:
