@@ -37,6 +37,8 @@ def parse_line(line: str) -> tuple[str, str] | None:
 
 
 class ConsoleAdapter:
+    """The console as a bot.ports.Adapter: the REPL, and a Sender for console digests."""
+
     platform = "console"
 
     def __init__(
@@ -54,6 +56,7 @@ class ConsoleAdapter:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Run the REPL as a task on the shared loop."""
         self._task = asyncio.create_task(self.repl())
 
     async def __aenter__(self) -> Self:
@@ -71,12 +74,14 @@ class ConsoleAdapter:
         await self.stop()
 
     async def stop(self) -> None:
+        """Stop reading; the line being answered is abandoned with the REPL task."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
     async def send(self, channel: ChannelRef, reply: Reply) -> None:
+        """A digest for `console:local`, printed with a delivery banner."""
         self.console.print(Text(f"— delivered to {channel} —", style="dim"))
         print_replies([reply], self.console)
 

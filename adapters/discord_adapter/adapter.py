@@ -68,6 +68,7 @@ class PrismClient(discord.Client):
         self.tree.on_error = adapter.on_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
+        """During login: register the buttons and the slash commands, then sync them."""
         self.add_dynamic_items(PrismButton)
         for command in build_commands(
             COMMANDS, self.adapter.config, self.adapter.run, self._recent
@@ -84,6 +85,7 @@ class PrismClient(discord.Client):
         return await self.adapter.core.recent(limit=50)
 
     async def on_message(self, message: discord.Message) -> None:
+        """Mentions and DMs go to the adapter (only with read_messages on)."""
         await self.adapter.on_message(message)
 
 

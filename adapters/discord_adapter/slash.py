@@ -100,6 +100,7 @@ class Completer:
     def for_option(
         self, option: Option
     ) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, Choices]]:
+        """The autocomplete callback for one option, or None when it has none."""
         source = option.autocomplete
 
         async def complete(interaction: discord.Interaction[Any], current: str) -> Choices:
@@ -121,6 +122,7 @@ class Completer:
         return list(dict.fromkeys(full + city))[:CHOICES_MAX]
 
     def categories(self, typed: str) -> list[str]:
+        """Configured categories that start with what was typed."""
         prefix = typed.strip().casefold()
         return [c for c in self.config.categories.names if c.casefold().startswith(prefix)]
 

@@ -68,7 +68,9 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 class CoreLike(Protocol):
     """The part of bot.core.Core the adapter uses."""
 
-    async def handle(self, request: Request) -> list[Reply]: ...
+    async def handle(self, request: Request) -> list[Reply]:
+        """Answer one request (bot.core.Core.handle)."""
+        ...
 
 
 class TelegramAdapter:
@@ -188,6 +190,7 @@ class TelegramAdapter:
 
     @property
     def bot(self) -> Bot:
+        """The Bot of the running Application (its username, its API calls)."""
         bot: Bot = self.app.bot
         return bot
 

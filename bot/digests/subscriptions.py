@@ -99,6 +99,7 @@ def in_order(config: Config, names: set[str] | list[str] | tuple[str, ...]) -> t
 
 
 def describe(subscription: Subscription) -> str:
+    """`Economy and Science every day at 08:00 (Europe/Berlin)`."""
     return (
         f"{_join(subscription.categories)} every day at {subscription.time} "
         f"({subscription.timezone})"
