@@ -182,6 +182,18 @@ def test_no_import_cycles() -> None:
     assert cycle is None, " -> ".join(cycle or [])
 
 
+def test_adapters_never_touch_the_environment() -> None:
+    offenders = sorted(
+        f"{m.name}:{node.lineno}"
+        for m in MODULES.values()
+        if _within(m.name, "adapters")
+        for node in ast.walk(m.tree)
+        if (isinstance(node, ast.Attribute) and node.attr in ("environ", "putenv", "unsetenv"))
+        or (isinstance(node, ast.Name) and node.id in ("environ", "putenv"))
+    )
+    assert offenders == []
+
+
 def _sql_literals(tree: ast.Module) -> Iterator[str]:
     for node in ast.walk(tree):
         if (
