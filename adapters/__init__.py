@@ -1,28 +1,7 @@
-"""Platform adapters: one module each, thin translators between a platform and the core.
+"""Platform adapters, one package each: thin translators between a platform and the core.
 
-`build_adapters` is the composition root for `prism-bot run`: it imports a platform
-library only when that platform is configured.
+`console/`, `telegram_adapter/`, `discord_adapter/` (next: `web/`). An adapter turns
+platform events into `bot.models.Request`s for `Core.handle`, renders the neutral
+replies, and sends; it implements `bot.ports.Adapter`. Adapters never import each
+other or `bot.store`; only the composition root, `bot/app.py`, imports them.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from bot.config import Config
-    from bot.core import Core
-    from bot.ports import Adapter
-
-
-def build_adapters(config: Config, core: Core) -> list[Adapter]:
-    """An adapter for every platform with a token configured."""
-    adapters: list[Adapter] = []
-    if config.telegram.token:
-        from adapters import telegram_adapter
-
-        adapters.append(telegram_adapter.create(config, core))
-    if config.discord.token:
-        from adapters import discord_adapter
-
-        adapters.append(discord_adapter.create(config, core))
-    return adapters

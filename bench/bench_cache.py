@@ -44,7 +44,10 @@ async def main(analyses: int, requests: int) -> None:
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         await core.aclose()
     latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
+
+    def p(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
     print(f"requests          {requests}")
     print(f"throughput        {requests / wall:,.0f} per second (wall), cpu {cpu:.2f} s")
     print(f"latency p50/p95   {statistics.median(latencies):.2f} / {p(0.95):.2f} ms")

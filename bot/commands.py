@@ -24,6 +24,8 @@ class Option:
 
 @dataclass(frozen=True, slots=True)
 class Command:
+    """One chat command: its name, usage, help line and options, read by every adapter."""
+
     name: str
     usage: str
     summary: str

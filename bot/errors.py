@@ -20,18 +20,26 @@ class PrismError(Exception):
 
 
 class ConfigError(PrismError):
+    """A bad or missing setting; the message names the key."""
+
     kind = "config"
 
 
 class NotALink(PrismError):
+    """The text holds no http(s) link."""
+
     kind = "not-a-link"
 
 
 class BlockedAddress(PrismError):
+    """The link resolves to an address the fetcher refuses (private, loopback, …)."""
+
     kind = "blocked"
 
 
 class PageNotFound(PrismError):
+    """The site says the page does not exist (404, 410)."""
+
     kind = "not-found"
 
 
@@ -42,18 +50,26 @@ class FetchFailed(PrismError):
 
 
 class NotAnArticle(PrismError):
+    """The page is no article: PDF, image, or too little text."""
+
     kind = "not-an-article"
 
 
 class TooLarge(PrismError):
+    """The page is larger than `[fetch] max_bytes`."""
+
     kind = "too-large"
 
 
 class TimedOut(PrismError):
+    """Something took longer than allowed: a page, a platform, a generator."""
+
     kind = "timeout"
 
 
 class TooManyRedirects(PrismError):
+    """The link redirects more often than allowed."""
+
     kind = "redirects"
 
 
@@ -76,6 +92,8 @@ class InvalidAnalysis(PrismError):
 
 
 class BudgetReached(PrismError):
+    """A per-user or global generation budget is used up for now."""
+
     kind = "budget"
 
     def __init__(self, message: str, resets_at: datetime) -> None:
@@ -96,6 +114,8 @@ class Forbidden(PrismError):
 
 
 class BadArguments(PrismError):
+    """The command's arguments are wrong; the message says how to use it."""
+
     kind = "usage"
 
 

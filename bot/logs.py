@@ -65,11 +65,13 @@ class RedactFilter(logging.Filter):
         self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
+        """`text` with every secret replaced by a marker."""
         for secret in self.secrets:
             text = text.replace(secret, "***")
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact secrets in the record's message and arguments; never drop it."""
         if self.secrets:
             record.msg = self.redact(record.getMessage())
             record.args = None
@@ -83,7 +85,10 @@ class RedactFilter(logging.Filter):
 
 
 class LogfmtFormatter(logging.Formatter):
+    """`key=value` lines for people and grep."""
+
     def format(self, record: logging.LogRecord) -> str:
+        """One record as one logfmt line."""
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
         parts = [stamp, f"level={record.levelname.lower()}", f"logger={record.name}"]
         fields = getattr(record, "prism_fields", None)
@@ -101,7 +106,10 @@ class LogfmtFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors."""
+
     def format(self, record: logging.LogRecord) -> str:
+        """One record as one JSON line."""
         out: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
             "level": record.levelname.lower(),

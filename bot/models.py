@@ -25,6 +25,7 @@ class ChannelRef:
 
     @classmethod
     def parse(cls, text: str) -> ChannelRef:
+        """`telegram:-100123` as a ChannelRef; ValueError names the expected form."""
         platform, sep, ident = text.partition(":")
         if not sep or not platform or not ident:
             raise ValueError(f"not a channel reference: {text!r} (want platform:id)")
@@ -80,6 +81,8 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """One headed part of an analysis."""
+
     heading: str
     paragraphs: tuple[str, ...]
 
@@ -91,6 +94,8 @@ def sections_text(sections: tuple[Section, ...]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
+    """Model tokens one generation used (for stats and cost)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     cache_creation_tokens: int = 0
@@ -99,6 +104,8 @@ class Usage:
 
 @dataclass(frozen=True, slots=True)
 class Generator:
+    """Who wrote an analysis: backend, model, prompt version and usage."""
+
     backend: str  # "offline" | "claude"
     model: str
     prompt_version: str
@@ -122,6 +129,8 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class Source:
+    """The article an analysis is about, as shown to readers."""
+
     url: str
     publisher: str | None
     title: str
@@ -130,6 +139,8 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
+    """A stored analysis: what every platform renders and the CLI prints."""
+
     id: int
     article_id: int
     url: str  # the first URL that led to the article
@@ -151,6 +162,8 @@ class Analysis:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
+    """A channel's digest subscription: categories, time, zone, active flag."""
+
     id: int
     channel: ChannelRef
     categories: tuple[str, ...]
@@ -165,11 +178,15 @@ class Subscription:
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
+    """A block of plain text."""
+
     text: str
 
 
 @dataclass(frozen=True, slots=True)
 class Link:
+    """A labelled link."""
+
     label: str
     url: str
 

@@ -7,7 +7,8 @@ interchangeable, and so are Telegram, Discord and the console.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from types import TracebackType
+from typing import Protocol, Self
 
 from bot.errors import PrismError
 from bot.models import Article, ChannelRef, Draft, Reply
@@ -43,7 +44,24 @@ class Sender(Protocol):
 
 
 class Adapter(Sender, Protocol):
-    """A platform connection with an explicit lifecycle on the shared event loop."""
+    """A platform connection with an explicit lifecycle on the shared event loop.
+
+    `async with adapter:` is start() then stop(); the composition root (bot/app.py)
+    enters adapters that way so shutdown runs in the reverse order of start-up.
+    """
+
+    async def __aenter__(self) -> Self:
+        """start(), as a context."""
+        ...
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """stop(), as a context."""
+        ...
 
     async def start(self) -> None:
         """Connect and begin receiving; returns once running."""

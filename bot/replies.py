@@ -25,6 +25,7 @@ LABELS = {"claude": "AI analysis", "offline": "Automatic extract", "seed": "Samp
 
 
 def disclaimer(backend: str) -> str:
+    """The AI disclaimer shown under an analysis by this backend."""
     return DISCLAIMERS.get(backend, _DEFAULT_DISCLAIMER)
 
 
@@ -35,6 +36,7 @@ def meta_line(analysis: Analysis) -> str:
 
 
 def analysis_reply(analysis: Analysis) -> Reply:
+    """An analysis as the neutral reply every adapter renders."""
     source = analysis.source
     publisher = source.publisher or _host(source.url)
     blocks: list[Paragraph | Link | Group] = [Paragraph(analysis.dek)]
@@ -85,11 +87,13 @@ def first_sentence(text: str, limit: int = 200) -> str:
 def info(
     title: str, *paragraphs: str, items: Sequence[Item] = (), ephemeral: bool = False
 ) -> Reply:
+    """A short informational reply: a title, paragraphs and items."""
     blocks: tuple[Paragraph | Item, ...] = (*map(Paragraph, paragraphs), *items)
     return Reply(kind="info", title=title, blocks=blocks, ephemeral=ephemeral)
 
 
 def error_reply(error: PrismError) -> Reply:
+    """A failure as a short, specific error reply."""
     return Reply(
         kind="error",
         blocks=(Paragraph(_sentence(error.message)),),

@@ -22,6 +22,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for name in list(os.environ):
         if name.startswith("PRISM_") or name in _SECRETS:
             del os.environ[name]
+    # what bot.app.opt_in_ptb_timedelta does for a real process, for tests that build
+    # the Telegram adapter directly
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture

@@ -17,7 +17,16 @@ from bot.config import Config
 from bot.core import Core
 from bot.errors import AnalysisUnavailable, ConfigError, GeneratorBusy, InvalidAnalysis
 from bot.models import ChannelRef, Draft, Request
-from tests.support.anthropic_server import API_KEY, AnthropicServer, echo, error, hang, reply, serve
+from tests.support.anthropic_server import (
+    API_KEY,
+    AnthropicServer,
+    Behaviour,
+    echo,
+    error,
+    hang,
+    reply,
+    serve,
+)
 from tests.support.site import Site
 from tests.test_claude import MODEL, claude_config, good_analysis, make_article
 
@@ -39,14 +48,14 @@ async def analyze_with(config: Config, server: AnthropicServer, **anthropic: obj
 # --- retried faults ----------------------------------------------------------------------------
 
 
-async def test_529_twice_then_success(config: Config, server: AnthropicServer):
+async def test_529_twice_then_success(config: Config, server: AnthropicServer) -> None:
     server.script.extend([error(529), error(529), reply(good_analysis())])
     draft = await analyze_with(config, server, max_retries=2)
     assert server.count() == 3
     assert draft.category == "Economy"
 
 
-async def test_529_beyond_the_retries_is_busy(config: Config, server: AnthropicServer):
+async def test_529_beyond_the_retries_is_busy(config: Config, server: AnthropicServer) -> None:
     server.script.extend([error(529)] * 3)
     with pytest.raises(GeneratorBusy) as caught:
         await analyze_with(config, server, max_retries=2)
@@ -54,21 +63,21 @@ async def test_529_beyond_the_retries_is_busy(config: Config, server: AnthropicS
     assert server.count() == 3
 
 
-async def test_429_with_retry_after_is_retried(config: Config, server: AnthropicServer):
+async def test_429_with_retry_after_is_retried(config: Config, server: AnthropicServer) -> None:
     server.script.extend([error(429, retry_after_ms=20, retry_after="1"), reply(good_analysis())])
     draft = await analyze_with(config, server, max_retries=1)
     assert server.count() == 2
     assert draft.headline.startswith("Northport")
 
 
-async def test_500_beyond_the_retries_is_busy(config: Config, server: AnthropicServer):
+async def test_500_beyond_the_retries_is_busy(config: Config, server: AnthropicServer) -> None:
     server.script.extend([error(500), error(500)])
     with pytest.raises(GeneratorBusy, match="busy"):
         await analyze_with(config, server, max_retries=1)
     assert server.count() == 2
 
 
-async def test_hang_beyond_the_timeout_is_busy(config: Config, server: AnthropicServer):
+async def test_hang_beyond_the_timeout_is_busy(config: Config, server: AnthropicServer) -> None:
     server.script.append(hang(5.0))
     with pytest.raises(GeneratorBusy, match="busy"):
         await analyze_with(config, server, timeout_s=0.2, max_retries=0)
@@ -81,7 +90,7 @@ async def test_hang_beyond_the_timeout_is_busy(config: Config, server: Anthropic
 @pytest.mark.parametrize("status", [400, 401, 403])
 async def test_client_errors_are_unavailable_and_not_retried(
     config: Config, server: AnthropicServer, status: int, caplog: pytest.LogCaptureFixture
-):
+) -> None:
     server.script.append(error(status))
     with (
         caplog.at_level(logging.ERROR, logger="bot.analyzers.claude"),
@@ -95,7 +104,7 @@ async def test_client_errors_are_unavailable_and_not_retried(
 
 async def test_wrong_key_is_logged_clearly_without_the_key(
     config: Config, server: AnthropicServer, caplog: pytest.LogCaptureFixture
-):
+) -> None:
     server.api_key = "sk-ant-the-right-one"
     with caplog.at_level(logging.DEBUG), pytest.raises(AnalysisUnavailable):
         await analyze_with(config, server)
@@ -108,23 +117,23 @@ async def test_wrong_key_is_logged_clearly_without_the_key(
 # --- fallback and wiring ------------------------------------------------------------------------
 
 
-def test_auto_without_a_key_is_offline(config: Config):
+def test_auto_without_a_key_is_offline(config: Config) -> None:
     assert build_analyzer(config).backend == "offline"
 
 
-def test_claude_without_a_key_names_the_key(config: Config):
+def test_claude_without_a_key_names_the_key(config: Config) -> None:
     with pytest.raises(ConfigError, match=r"\[anthropic\] api_key: required"):
         build_analyzer(config.with_overrides(analyzer={"backend": "claude"}))
 
 
-def test_forced_offline_ignores_the_key(config: Config):
+def test_forced_offline_ignores_the_key(config: Config) -> None:
     keyed = config.with_overrides(anthropic={"api_key": API_KEY}, analyzer={"backend": "offline"})
     assert build_analyzer(keyed).backend == "offline"
 
 
 async def test_auto_with_a_key_is_claude_behind_the_fallback(
     config: Config, server: AnthropicServer
-):
+) -> None:
     analyzer = build_analyzer(claude_config(config, server))
     try:
         assert isinstance(analyzer, FallbackAnalyzer)
@@ -133,7 +142,7 @@ async def test_auto_with_a_key_is_claude_behind_the_fallback(
         await analyzer.aclose()
 
 
-async def test_no_fallback_gives_claude_alone(config: Config, server: AnthropicServer):
+async def test_no_fallback_gives_claude_alone(config: Config, server: AnthropicServer) -> None:
     bare = claude_config(config, server).with_overrides(analyzer={"fallback": "none"})
     analyzer = build_analyzer(bare)
     try:
@@ -146,8 +155,11 @@ async def test_no_fallback_gives_claude_alone(config: Config, server: AnthropicS
     "script", [[error(529)] * 3, [error(401)], [reply({"headline": "x"}), reply("nope")]]
 )
 async def test_fallback_answers_offline_and_labelled(
-    config: Config, server: AnthropicServer, script: list, caplog: pytest.LogCaptureFixture
-):
+    config: Config,
+    server: AnthropicServer,
+    script: list[Behaviour],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     server.script.extend(script)
     analyzer = build_analyzer(claude_config(config, server))
     try:
@@ -163,7 +175,9 @@ async def test_fallback_answers_offline_and_labelled(
 # --- batches ---------------------------------------------------------------------------------
 
 
-async def test_batch_of_five_through_the_batches_endpoints(config: Config, server: AnthropicServer):
+async def test_batch_of_five_through_the_batches_endpoints(
+    config: Config, server: AnthropicServer
+) -> None:
     server.responder = echo
     server.batch_polls_before_end = 2
     analyzer = ClaudeAnalyzer.from_config(claude_config(config, server))
@@ -182,7 +196,9 @@ async def test_batch_of_five_through_the_batches_endpoints(config: Config, serve
     assert all(r["params"]["system"][0]["cache_control"] for r in batch["requests"])
 
 
-async def test_batch_items_fail_or_repair_one_by_one(config: Config, server: AnthropicServer):
+async def test_batch_items_fail_or_repair_one_by_one(
+    config: Config, server: AnthropicServer
+) -> None:
     server.script.extend([reply(good_analysis()), error(529), reply({"headline": "bad"})])
     server.script.append(reply(good_analysis()))  # the repair of item 3, as a normal call
     analyzer = ClaudeAnalyzer.from_config(claude_config(config, server))
@@ -196,7 +212,9 @@ async def test_batch_items_fail_or_repair_one_by_one(config: Config, server: Ant
     assert server.count("/v1/messages") == 1
 
 
-async def test_batch_item_invalid_after_repair_is_an_error(config: Config, server: AnthropicServer):
+async def test_batch_item_invalid_after_repair_is_an_error(
+    config: Config, server: AnthropicServer
+) -> None:
     server.script.extend([reply("not json"), reply("still not json")])
     analyzer = ClaudeAnalyzer.from_config(claude_config(config, server))
     try:
@@ -206,7 +224,7 @@ async def test_batch_item_invalid_after_repair_is_an_error(config: Config, serve
     assert isinstance(result, InvalidAnalysis)
 
 
-async def test_empty_batch_sends_nothing(config: Config, server: AnthropicServer):
+async def test_empty_batch_sends_nothing(config: Config, server: AnthropicServer) -> None:
     analyzer = ClaudeAnalyzer.from_config(claude_config(config, server))
     try:
         assert await analyzer.analyze_many([]) == []
@@ -215,7 +233,9 @@ async def test_empty_batch_sends_nothing(config: Config, server: AnthropicServer
     assert server.requests == []
 
 
-async def test_fallback_redoes_failed_batch_items_offline(config: Config, server: AnthropicServer):
+async def test_fallback_redoes_failed_batch_items_offline(
+    config: Config, server: AnthropicServer
+) -> None:
     server.script.extend([reply(good_analysis()), error(529)])
     analyzer = build_analyzer(claude_config(config, server))
     try:
@@ -235,7 +255,7 @@ def _request(text: str) -> Request:
 
 async def test_core_stores_a_claude_analysis_with_usage(
     config: Config, server: AnthropicServer, article_site: Site
-):
+) -> None:
     server.responder = echo
     core = await Core.open(claude_config(config, server))
     try:
@@ -255,7 +275,7 @@ async def test_core_stores_a_claude_analysis_with_usage(
 
 async def test_cli_analyze_json_with_the_environment_key(
     tmp_path: Path, server: AnthropicServer, article_site: Site
-):
+) -> None:
     import asyncio
 
     server.responder = echo

@@ -209,3 +209,12 @@ async def test_doctor_fails_on_claude_without_a_key(config_file: Path) -> None:
     code, out, _ = await cli("doctor", "--config", str(config_file))
     assert code == 1
     assert "FAIL  analyzer" in out and "[anthropic] api_key: required" in out
+
+
+async def test_stats_needs_no_analyser(config_file: Path) -> None:
+    """`stats` reads the store only: a Claude setup without a key still answers."""
+    config_file.write_text(config_file.read_text() + '[analyzer]\nbackend = "claude"\n')
+    code, out, err = await cli("stats", "--json", "--config", str(config_file))
+    assert code == 0, err
+    data = json.loads(out)
+    assert all(isinstance(data[k], int) for k in ("analyses", "requests", "deliveries_sent"))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.config import Config
-from bot.digests.service import DigestService, reply_to_json
+from bot.digests.service import DigestService
 from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, NotFound
 from bot.models import ChannelRef, Group, Item, Reply
@@ -72,7 +72,13 @@ def headlines(reply: Reply) -> list[tuple[str, list[str]]]:
 # --- content ------------------------------------------------------------------------------
 
 
-async def test_digest_groups_by_category_in_configured_order(subs, digests, sender, store, clock):
+async def test_digest_groups_by_category_in_configured_order(
+    subs: SubscriptionService,
+    digests: DigestService,
+    sender: RecordingSender,
+    store: Store,
+    clock: Clock,
+) -> None:
     await subscribe(subs, "Technology Economy 08:00 Europe/Berlin")
     await add_analysis(store, "Chips", "Technology", utc("2026-03-27 20:00"))
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 18:00"))
@@ -87,7 +93,9 @@ async def test_digest_groups_by_category_in_configured_order(subs, digests, send
     assert reply.meta == "3 new analyses in 2 categories"
 
 
-async def test_digest_items_carry_lead_reading_time_link_and_id(subs, digests, sender, store):
+async def test_digest_items_carry_lead_reading_time_link_and_id(
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     saved = await add_analysis(store, "Rates", "Economy", utc("2026-03-27 18:00"))
     await digests.send_due({"discord": sender}, now=utc("2026-03-28 08:00"))
@@ -109,7 +117,9 @@ async def test_digest_items_carry_lead_reading_time_link_and_id(subs, digests, s
     assert reply.category == "Economy"
 
 
-async def test_max_items_keeps_the_newest_then_most_requested(subs, store, clock, sender, fast):
+async def test_max_items_keeps_the_newest_then_most_requested(
+    subs: SubscriptionService, store: Store, clock: Clock, sender: RecordingSender, fast: Config
+) -> None:
     digests = DigestService(store, fast.with_overrides(digest={"max_items": 2}), clock)
     await subscribe(subs, "Economy 08:00 UTC")
     same = utc("2026-03-27 15:00")
@@ -123,8 +133,8 @@ async def test_max_items_keeps_the_newest_then_most_requested(subs, store, clock
 
 
 async def test_first_digest_covers_the_last_day_so_old_seeds_never_flood(
-    subs, digests, sender, store
-):
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Seed", "Economy", utc("2025-06-01 08:00"))
     await add_analysis(store, "Yesterday morning", "Economy", utc("2026-03-27 07:59"))
@@ -134,7 +144,9 @@ async def test_first_digest_covers_the_last_day_so_old_seeds_never_flood(
     assert headlines(reply) == [("Economy", ["Fresh"])]
 
 
-async def test_next_digest_starts_where_the_last_one_ended(subs, digests, sender, store):
+async def test_next_digest_starts_where_the_last_one_ended(
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Monday", "Economy", utc("2026-03-27 20:00"))
     await digests.send_due({"discord": sender}, now=utc("2026-03-28 08:00"))
@@ -146,14 +158,18 @@ async def test_next_digest_starts_where_the_last_one_ended(subs, digests, sender
     ]
 
 
-async def test_nothing_new_sends_nothing_and_records_empty(subs, digests, sender, store):
+async def test_nothing_new_sends_nothing_and_records_empty(
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     report = await digests.send_due({"discord": sender}, now=utc("2026-03-28 08:00"))
     assert (sender.received, report.empty) == ([], ["discord:100"])
     assert await statuses(store) == [("2026-03-28", "empty")]
 
 
-async def test_send_empty_sends_a_short_note(subs, store, clock, sender, fast):
+async def test_send_empty_sends_a_short_note(
+    subs: SubscriptionService, store: Store, clock: Clock, sender: RecordingSender, fast: Config
+) -> None:
     digests = DigestService(store, fast.with_overrides(digest={"send_empty": True}), clock)
     await subscribe(subs, "Economy 08:00 UTC")
     await digests.send_due({"discord": sender}, now=utc("2026-03-28 08:00"))
@@ -164,7 +180,9 @@ async def test_send_empty_sends_a_short_note(subs, store, clock, sender, fast):
 # --- timing ---------------------------------------------------------------------------------
 
 
-async def step(digests: DigestService, sender: RecordingSender, start: str, end: str, minutes=5):
+async def step(
+    digests: DigestService, sender: RecordingSender, start: str, end: str, minutes: int = 5
+) -> list[tuple[datetime, str]]:
     """Run a pass every few minutes of simulated time; returns (time, channel) per send."""
     sent: list[tuple[datetime, str]] = []
     now, stop = utc(start), utc(end)
@@ -175,7 +193,9 @@ async def step(digests: DigestService, sender: RecordingSender, start: str, end:
     return sent
 
 
-async def test_each_zone_gets_its_digest_at_its_local_time(subs, digests, sender, store):
+async def test_each_zone_gets_its_digest_at_its_local_time(
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 Europe/Berlin", "discord:1")
     await subscribe(subs, "Economy 08:00 America/New_York", "discord:2")
     await subscribe(subs, "Economy 08:00 Asia/Tokyo", "discord:3")
@@ -190,8 +210,8 @@ async def test_each_zone_gets_its_digest_at_its_local_time(subs, digests, sender
 
 
 async def test_spring_forward_nonexistent_time_goes_out_once_at_the_jump(
-    subs, digests, sender, clock
-):
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, clock: Clock
+) -> None:
     clock.set(utc("2026-03-28 22:00"))
     await subscribe(subs, "Economy 02:30 Europe/Berlin")
     sent = await step(digests, sender, "2026-03-28 23:00", "2026-03-29 23:00")
@@ -199,7 +219,13 @@ async def test_spring_forward_nonexistent_time_goes_out_once_at_the_jump(
     assert [p for p, _ in await statuses(digests.store)] == ["2026-03-29"]
 
 
-async def test_dst_days_deliver_once_at_the_right_local_time(subs, digests, sender, store, clock):
+async def test_dst_days_deliver_once_at_the_right_local_time(
+    subs: SubscriptionService,
+    digests: DigestService,
+    sender: RecordingSender,
+    store: Store,
+    clock: Clock,
+) -> None:
     clock.set(utc("2026-03-28 12:00"))
     await subscribe(subs, "Economy 02:30 Europe/Berlin", "discord:1")
     await subscribe(subs, "Economy 08:00 Europe/Berlin", "discord:2")
@@ -218,7 +244,13 @@ async def test_dst_days_deliver_once_at_the_right_local_time(subs, digests, send
     ]
 
 
-async def test_new_york_days_of_change(subs, digests, sender, store, clock):
+async def test_new_york_days_of_change(
+    subs: SubscriptionService,
+    digests: DigestService,
+    sender: RecordingSender,
+    store: Store,
+    clock: Clock,
+) -> None:
     clock.set(utc("2026-03-07 12:00"))
     await subscribe(subs, "Economy 02:30 America/New_York", "discord:1")
     await subscribe(subs, "Economy 01:30 America/New_York", "discord:2")
@@ -238,15 +270,21 @@ async def test_new_york_days_of_change(subs, digests, sender, store, clock):
 
 
 async def test_subscribing_after_todays_time_waits_for_tomorrow(
-    subs, digests, sender, store, clock
-):
+    subs: SubscriptionService,
+    digests: DigestService,
+    sender: RecordingSender,
+    store: Store,
+    clock: Clock,
+) -> None:
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 10:00"))
     await subscribe(subs, "Economy 08:00 UTC")  # at 12:00: today's 08:00 is not owed
     sent = await step(digests, sender, "2026-03-27 12:00", "2026-03-28 08:00", minutes=30)
     assert sent == [(utc("2026-03-28 08:00"), "discord:100")]
 
 
-async def test_downtime_catch_up_within_the_window(subs, digests, sender, store):
+async def test_downtime_catch_up_within_the_window(
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     # the process was down from 07:00 to 13:30: 5.5 hours late, inside catch_up_hours = 6
@@ -256,8 +294,12 @@ async def test_downtime_catch_up_within_the_window(subs, digests, sender, store)
 
 
 async def test_too_old_digest_is_skipped_and_logged_then_tomorrow_catches_up(
-    subs, digests, sender, store, caplog
-):
+    subs: SubscriptionService,
+    digests: DigestService,
+    sender: RecordingSender,
+    store: Store,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     report = await digests.send_due({"discord": sender}, now=utc("2026-03-28 14:01"))
@@ -271,7 +313,9 @@ async def test_too_old_digest_is_skipped_and_logged_then_tomorrow_catches_up(
     assert await statuses(store) == [("2026-03-28", "skipped"), ("2026-03-29", "sent")]
 
 
-async def test_restart_never_resends_a_sent_period(subs, store, fast, clock, sender):
+async def test_restart_never_resends_a_sent_period(
+    subs: SubscriptionService, store: Store, fast: Config, clock: Clock, sender: RecordingSender
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     first = DigestService(store, fast, clock)
@@ -281,7 +325,9 @@ async def test_restart_never_resends_a_sent_period(subs, store, fast, clock, sen
     assert (report.sent, len(sender.received)) == ([], 1)
 
 
-async def test_the_row_is_pending_while_the_platform_has_it(subs, digests, store):
+async def test_the_row_is_pending_while_the_platform_has_it(
+    subs: SubscriptionService, digests: DigestService, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     seen: list[list[tuple[str, str]]] = []
@@ -299,8 +345,8 @@ async def test_the_row_is_pending_while_the_platform_has_it(subs, digests, store
 
 
 async def test_killed_mid_fanout_restart_sends_the_rest_and_repeats_only_in_flight(
-    config, fast, clock
-):
+    config: Config, fast: Config, clock: Clock
+) -> None:
     channels = [f"discord:{n}" for n in range(1, 41)]
     store = await Store.open(config.storage.path)
     subs = SubscriptionService(store, fast, clock)
@@ -334,7 +380,9 @@ async def test_killed_mid_fanout_restart_sends_the_rest_and_repeats_only_in_flig
     await store.close()
 
 
-async def test_pending_row_older_than_the_window_is_skipped(subs, digests, store, sender):
+async def test_pending_row_older_than_the_window_is_skipped(
+    subs: SubscriptionService, digests: DigestService, store: Store, sender: RecordingSender
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     hanging = RecordingSender(hang_after_accept={"100"}, expect=1)
@@ -348,7 +396,9 @@ async def test_pending_row_older_than_the_window_is_skipped(subs, digests, store
     assert (report.skipped, sender.received) == (["discord:100"], [])
 
 
-async def test_repeatedly_interrupted_period_ends_failed(subs, store, fast, clock):
+async def test_repeatedly_interrupted_period_ends_failed(
+    subs: SubscriptionService, store: Store, fast: Config, clock: Clock
+) -> None:
     config = fast.with_overrides(digest={"max_attempts": 2})
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-28 07:00"))
@@ -373,8 +423,8 @@ async def test_repeatedly_interrupted_period_ends_failed(subs, store, fast, cloc
 
 
 async def test_unsubscribe_stops_delivery_and_inactive_channels_are_skipped(
-    subs, digests, sender, store
-):
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC", "discord:1")
     await subscribe(subs, "Economy 08:00 UTC", "discord:2")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -384,7 +434,9 @@ async def test_unsubscribe_stops_delivery_and_inactive_channels_are_skipped(
     assert list(sender.channels()) == ["discord:2"]
 
 
-async def test_channels_of_platforms_not_running_are_left_for_later(subs, digests, sender, store):
+async def test_channels_of_platforms_not_running_are_left_for_later(
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC", "telegram:-42")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     report = await digests.send_due({"discord": sender}, now=utc("2026-03-28 08:00"))
@@ -394,7 +446,9 @@ async def test_channels_of_platforms_not_running_are_left_for_later(subs, digest
     assert later.sent == ["telegram:-42"]
 
 
-async def test_channel_gone_deactivates_the_subscription(subs, digests, store):
+async def test_channel_gone_deactivates_the_subscription(
+    subs: SubscriptionService, digests: DigestService, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     sender = RecordingSender(gone={"100"})
@@ -409,7 +463,9 @@ async def test_channel_gone_deactivates_the_subscription(subs, digests, store):
     assert (later.sent, later.failed, sender.calls["100"]) == ([], [], 1)
 
 
-async def test_channel_moved_follows_the_new_id_and_delivers_there(subs, digests, store):
+async def test_channel_moved_follows_the_new_id_and_delivers_there(
+    subs: SubscriptionService, digests: DigestService, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC", "telegram:-5")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     sender = RecordingSender(platform="telegram", moved={"-5": "-1005"})
@@ -419,7 +475,9 @@ async def test_channel_moved_follows_the_new_id_and_delivers_there(subs, digests
     assert await statuses(store, "telegram:-1005") == [("2026-03-28", "sent")]
 
 
-async def test_transient_failures_are_retried_then_delivered(subs, digests, store):
+async def test_transient_failures_are_retried_then_delivered(
+    subs: SubscriptionService, digests: DigestService, store: Store
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
     sender = RecordingSender(fail={"100": 2})
@@ -431,7 +489,9 @@ async def test_transient_failures_are_retried_then_delivered(subs, digests, stor
     assert (row.status, row.attempts) == ("sent", 3)
 
 
-async def test_transient_failures_end_failed_after_max_attempts(subs, store, fast, clock):
+async def test_transient_failures_end_failed_after_max_attempts(
+    subs: SubscriptionService, store: Store, fast: Config, clock: Clock
+) -> None:
     digests = DigestService(store, fast.with_overrides(digest={"max_attempts": 3}), clock)
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -446,7 +506,9 @@ async def test_transient_failures_end_failed_after_max_attempts(subs, store, fas
 # --- preview -----------------------------------------------------------------------------------
 
 
-async def test_preview_of_a_channel_writes_no_ledger_row(subs, digests, store, clock):
+async def test_preview_of_a_channel_writes_no_ledger_row(
+    subs: SubscriptionService, digests: DigestService, store: Store, clock: Clock
+) -> None:
     await subscribe(subs, "Economy 08:00 Europe/Berlin")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 10:00"))
     reply = await digests.preview(channel=ChannelRef("discord", "100"))
@@ -454,18 +516,21 @@ async def test_preview_of_a_channel_writes_no_ledger_row(subs, digests, store, c
     assert await statuses(store) == []
 
 
-async def test_preview_by_category_and_json(digests, store):
+async def test_preview_by_category(digests: DigestService, store: Store) -> None:
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 10:00"))
     await add_analysis(store, "Goal", "Sports", utc("2026-03-27 11:00"))
     reply = await digests.preview(category="economy")
-    data = reply_to_json(reply)
-    assert data["count"] == 1
-    assert [g["category"] for g in data["groups"]] == ["Economy"]
-    assert data["groups"][0]["items"][0]["headline"] == "Rates"
-    assert reply_to_json(await digests.preview(category="Health"))["count"] == 0
+    assert reply is not None
+    groups = [b for b in reply.blocks if isinstance(b, Group)]
+    assert sum(len(g.blocks) for g in groups) == 1
+    assert [g.heading for g in groups] == ["Economy"]
+    assert [i.title for i in groups[0].blocks if isinstance(i, Item)] == ["Rates"]
+    assert await digests.preview(category="Health") is None
 
 
-async def test_preview_errors_are_specific(subs, digests):
+async def test_preview_errors_are_specific(
+    subs: SubscriptionService, digests: DigestService
+) -> None:
     with pytest.raises(NotFound, match="this channel has no digest subscription"):
         await digests.preview(channel=ChannelRef("discord", "404"))
     with pytest.raises(BadArguments, match=r"Unknown category 'Econ'\. Did you mean Economy\?"):
@@ -475,7 +540,13 @@ async def test_preview_errors_are_specific(subs, digests):
         await digests.preview(channel=ChannelRef("discord", "100"), category="sports")
 
 
-async def test_preview_shows_what_the_next_digest_would_hold(subs, digests, sender, store, clock):
+async def test_preview_shows_what_the_next_digest_would_hold(
+    subs: SubscriptionService,
+    digests: DigestService,
+    sender: RecordingSender,
+    store: Store,
+    clock: Clock,
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Delivered", "Economy", utc("2026-03-27 20:00"))
     await digests.send_due({"discord": sender}, now=utc("2026-03-28 08:00"))
@@ -485,7 +556,9 @@ async def test_preview_shows_what_the_next_digest_would_hold(subs, digests, send
     assert reply is not None and headlines(reply) == [("Economy", ["Since then"])]
 
 
-async def test_a_pending_row_from_an_earlier_day_is_superseded(subs, digests, store, sender):
+async def test_a_pending_row_from_an_earlier_day_is_superseded(
+    subs: SubscriptionService, digests: DigestService, store: Store, sender: RecordingSender
+) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Monday", "Economy", utc("2026-03-27 20:00"))
     hanging = RecordingSender(hang_after_accept={"100"}, expect=1)

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpcore
 import pytest
@@ -110,7 +111,7 @@ async def make() -> AsyncIterator[MakeRig]:
         refuse_all: bool = False,
         **settings: object,
     ) -> Rig:
-        values: dict[str, object] = {"allow_networks": ("127.0.0.1/32",), "timeout_s": 2.0}
+        values: dict[str, Any] = {"allow_networks": ("127.0.0.1/32",), "timeout_s": 2.0}
         values.update(settings)
         config = FetchConfig(**values)
         resolver = RecordingResolver(names)
@@ -621,7 +622,7 @@ async def tls_site(certificate: tuple[Path, Path]) -> AsyncIterator[tuple[int, l
     names: list[str] = []
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*certificate)
-    context.sni_callback = lambda sock, name, ctx: names.append(name or "")  # type: ignore[assignment,misc]
+    context.sni_callback = lambda sock, name, ctx: names.append(name or "")
     app = web.Application()
     app.router.add_get("/", _hello)
     runner = web.AppRunner(app, shutdown_timeout=0.1)

@@ -50,7 +50,9 @@ async def statuses(store: Store, channel: str) -> list[tuple[str, str]]:
     return [(d.period, d.status) for d in await store.deliveries.for_subscription(sub.id)]
 
 
-async def test_start_catches_up_on_a_digest_due_while_down(store, fast, clock) -> None:
+async def test_start_catches_up_on_a_digest_due_while_down(
+    store: Store, fast: Config, clock: Clock
+) -> None:
     await setup(store, fast, clock, ["discord:1"])
     clock.set(utc("2026-03-28 10:00"))  # due at 07:00 UTC, three hours ago
     sender = RecordingSender(expect=1)
@@ -63,7 +65,9 @@ async def test_start_catches_up_on_a_digest_due_while_down(store, fast, clock) -
     assert await statuses(store, "discord:1") == [("2026-03-28", "sent")]
 
 
-async def test_ticks_deliver_when_the_local_time_comes_and_only_once(store, fast, clock) -> None:
+async def test_ticks_deliver_when_the_local_time_comes_and_only_once(
+    store: Store, fast: Config, clock: Clock
+) -> None:
     await setup(store, fast, clock, ["discord:1", "discord:2"])
     clock.set(utc("2026-03-28 06:59"))
     sender = RecordingSender(expect=2)
@@ -97,7 +101,7 @@ class Blocking(RecordingSender):
 
 
 async def test_stop_finishes_the_send_in_progress_and_the_rest_go_at_next_start(
-    store, fast, clock
+    store: Store, fast: Config, clock: Clock
 ) -> None:
     channels = ["discord:1", "discord:2", "discord:3"]
     await setup(store, fast, clock, channels)
@@ -127,7 +131,9 @@ async def test_stop_finishes_the_send_in_progress_and_the_rest_go_at_next_start(
     assert sorted((sender.channels() + again.channels()).values()) == [1, 1, 1]
 
 
-async def test_a_failing_pass_does_not_stop_the_ticks(store, fast, clock) -> None:
+async def test_a_failing_pass_does_not_stop_the_ticks(
+    store: Store, fast: Config, clock: Clock
+) -> None:
     await setup(store, fast, clock, ["discord:1"])
     clock.set(utc("2026-03-28 07:00"))
 

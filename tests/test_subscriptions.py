@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import Config
-from bot.digests.subscriptions import SubscriptionService, due_at, latest_due, next_due, parse_time
+from bot.core import Core
+from bot.digests.periods import due_at, latest_due, next_due
+from bot.digests.subscriptions import SubscriptionService, parse_time
 from bot.errors import BadArguments
 from bot.models import ChannelRef, Item, Paragraph
 from bot.store import Store
@@ -37,83 +39,95 @@ async def stored(store: Store, channel: str = "discord:100") -> tuple[object, ..
 # --- /subscribe ---------------------------------------------------------------------------
 
 
-async def test_subscribe_stores_categories_in_configured_order(subs, store) -> None:
+async def test_subscribe_stores_categories_in_configured_order(
+    subs: SubscriptionService, store: Store
+) -> None:
     reply = await subs.subscribe(request("subscribe", "technology Economy 08:00 Europe/Berlin"))
     assert await stored(store) == (("Economy", "Technology"), "08:00", "Europe/Berlin", True)
     assert reply.kind == "info" and reply.ephemeral
     assert "Economy and Technology every day at 08:00 (Europe/Berlin)" in reply.plain_text()
 
 
-async def test_subscribe_reply_names_next_delivery_in_local_time(subs) -> None:
+async def test_subscribe_reply_names_next_delivery_in_local_time(subs: SubscriptionService) -> None:
     reply = await subs.subscribe(request("subscribe", "Economy 08:00 Europe/Berlin"))
     assert Item("Next digest", "Sun 29 Mar 2026, 08:00 CEST") in reply.blocks
 
 
-async def test_subscribe_defaults_time_and_zone_from_config(subs, store) -> None:
+async def test_subscribe_defaults_time_and_zone_from_config(
+    subs: SubscriptionService, store: Store
+) -> None:
     await subs.subscribe(request("subscribe", "Science"))
     assert await stored(store) == (("Science",), "08:00", "UTC", True)
 
 
-async def test_subscribe_again_merges_categories_and_keeps_time(subs, store) -> None:
+async def test_subscribe_again_merges_categories_and_keeps_time(
+    subs: SubscriptionService, store: Store
+) -> None:
     await subs.subscribe(request("subscribe", "Technology 07:15 America/New_York"))
     reply = await subs.subscribe(request("subscribe", "economy, technology"))
     assert await stored(store) == (("Economy", "Technology"), "07:15", "America/New_York", True)
     assert reply.plain_text().startswith("Subscribed\nAdded Economy.")
 
 
-async def test_subscribe_with_only_a_time_changes_the_time(subs, store) -> None:
+async def test_subscribe_with_only_a_time_changes_the_time(
+    subs: SubscriptionService, store: Store
+) -> None:
     await subs.subscribe(request("subscribe", "Economy"))
     await subs.subscribe(request("subscribe", "9:30 europe/berlin"))
     assert await stored(store) == (("Economy",), "09:30", "Europe/Berlin", True)
 
 
-async def test_multi_word_categories_are_matched(store, config, clock) -> None:
+async def test_multi_word_categories_are_matched(
+    store: Store, config: Config, clock: Clock
+) -> None:
     custom = config.with_overrides(categories={"names": ["Middle East", "Economy"]})
     service = SubscriptionService(store, custom, clock)
     await service.subscribe(request("subscribe", "economy middle east"))
     assert await stored(store) == (("Middle East", "Economy"), "08:00", "UTC", True)
 
 
-async def test_unknown_category_suggests_a_prefix_match_and_lists_all(subs) -> None:
+async def test_unknown_category_suggests_a_prefix_match_and_lists_all(
+    subs: SubscriptionService,
+) -> None:
     with pytest.raises(BadArguments) as err:
         await subs.subscribe(request("subscribe", "Economy Tech"))
     assert str(err.value).startswith("Unknown category 'Tech'. Did you mean Technology?")
     assert "Categories: World, Politics, Economy, Business, Technology" in str(err.value)
 
 
-async def test_misspelt_category_suggests_the_close_match(subs) -> None:
+async def test_misspelt_category_suggests_the_close_match(subs: SubscriptionService) -> None:
     with pytest.raises(BadArguments, match=r"Unknown category 'Econmy'\. Did you mean Economy\?"):
         await subs.subscribe(request("subscribe", "Econmy"))
 
 
-async def test_unknown_zone_suggests_close_matches(subs) -> None:
+async def test_unknown_zone_suggests_close_matches(subs: SubscriptionService) -> None:
     with pytest.raises(
         BadArguments, match=r"Unknown time zone 'Europe/Berln'\. Did you mean Europe/Berlin"
     ):
         await subs.subscribe(request("subscribe", "Economy Europe/Berln"))
 
 
-async def test_time_out_of_range_is_refused(subs) -> None:
+async def test_time_out_of_range_is_refused(subs: SubscriptionService) -> None:
     with pytest.raises(BadArguments, match=r"'25:00' is not a time of day: use HH:MM"):
         await subs.subscribe(request("subscribe", "Economy 25:00"))
 
 
-async def test_two_times_are_refused(subs) -> None:
+async def test_two_times_are_refused(subs: SubscriptionService) -> None:
     with pytest.raises(BadArguments, match="Give one delivery time, not 08:00 and 09:00"):
         await subs.subscribe(request("subscribe", "Economy 08:00 09:00"))
 
 
-async def test_two_zones_are_refused(subs) -> None:
+async def test_two_zones_are_refused(subs: SubscriptionService) -> None:
     with pytest.raises(BadArguments, match="Give one time zone, not UTC and Europe/Berlin"):
         await subs.subscribe(request("subscribe", "Economy UTC Europe/Berlin"))
 
 
-async def test_subscribe_without_a_category_says_how(subs) -> None:
+async def test_subscribe_without_a_category_says_how(subs: SubscriptionService) -> None:
     with pytest.raises(BadArguments, match=r"Name at least one category: /subscribe <category…>"):
         await subs.subscribe(request("subscribe", "08:00"))
 
 
-async def test_failed_subscribe_stores_nothing(subs, store) -> None:
+async def test_failed_subscribe_stores_nothing(subs: SubscriptionService, store: Store) -> None:
     with pytest.raises(BadArguments):
         await subs.subscribe(request("subscribe", "Economy Nonsense"))
     assert await store.subscriptions.get(ChannelRef.parse("discord:100")) is None
@@ -122,51 +136,55 @@ async def test_failed_subscribe_stores_nothing(subs, store) -> None:
 # --- /unsubscribe and /subscriptions ------------------------------------------------------
 
 
-async def test_unsubscribe_named_keeps_the_rest(subs, store) -> None:
+async def test_unsubscribe_named_keeps_the_rest(subs: SubscriptionService, store: Store) -> None:
     await subs.subscribe(request("subscribe", "Economy Science Sports"))
     reply = await subs.unsubscribe(request("unsubscribe", "science"))
     assert await stored(store) == (("Economy", "Sports"), "08:00", "UTC", True)
     assert "Removed Science. Still subscribed to Economy and Sports." in reply.plain_text()
 
 
-async def test_unsubscribe_all_deactivates(subs, store) -> None:
+async def test_unsubscribe_all_deactivates(subs: SubscriptionService, store: Store) -> None:
     await subs.subscribe(request("subscribe", "Economy Science"))
     reply = await subs.unsubscribe(request("unsubscribe", ""))
     assert await stored(store) == ((), "08:00", "UTC", False)
     assert reply.blocks == (Paragraph("This channel no longer gets a daily digest."),)
 
 
-async def test_unsubscribe_last_category_deactivates(subs, store) -> None:
+async def test_unsubscribe_last_category_deactivates(
+    subs: SubscriptionService, store: Store
+) -> None:
     await subs.subscribe(request("subscribe", "Economy"))
     await subs.unsubscribe(request("unsubscribe", "Economy"))
     assert (await stored(store))[3] is False
 
 
-async def test_unsubscribe_a_category_not_subscribed(subs) -> None:
+async def test_unsubscribe_a_category_not_subscribed(subs: SubscriptionService) -> None:
     await subs.subscribe(request("subscribe", "Economy"))
     with pytest.raises(BadArguments, match=r"not subscribed to Sports \(subscribed: Economy\)"):
         await subs.unsubscribe(request("unsubscribe", "Sports"))
 
 
-async def test_unsubscribe_refuses_a_time(subs) -> None:
+async def test_unsubscribe_refuses_a_time(subs: SubscriptionService) -> None:
     await subs.subscribe(request("subscribe", "Economy"))
     with pytest.raises(BadArguments, match="/unsubscribe takes categories only"):
         await subs.unsubscribe(request("unsubscribe", "Economy 08:00"))
 
 
-async def test_unsubscribe_without_subscription_says_so(subs) -> None:
+async def test_unsubscribe_without_subscription_says_so(subs: SubscriptionService) -> None:
     reply = await subs.unsubscribe(request("unsubscribe", ""))
     assert reply.title == "No subscription"
 
 
-async def test_resubscribing_reactivates_with_only_the_new_categories(subs, store) -> None:
+async def test_resubscribing_reactivates_with_only_the_new_categories(
+    subs: SubscriptionService, store: Store
+) -> None:
     await subs.subscribe(request("subscribe", "Economy Science 10:00"))
     await subs.unsubscribe(request("unsubscribe", ""))
     await subs.subscribe(request("subscribe", "Sports"))
     assert await stored(store) == (("Sports",), "10:00", "UTC", True)
 
 
-async def test_list_shows_next_delivery_in_local_time(subs) -> None:
+async def test_list_shows_next_delivery_in_local_time(subs: SubscriptionService) -> None:
     await subs.subscribe(request("subscribe", "Economy Climate 08:00 Europe/Berlin"))
     reply = await subs.list(request("subscriptions", ""))
     assert reply.blocks == (
@@ -178,25 +196,32 @@ async def test_list_shows_next_delivery_in_local_time(subs) -> None:
     )
 
 
-async def test_list_without_subscription(subs) -> None:
+async def test_list_without_subscription(subs: SubscriptionService) -> None:
     reply = await subs.list(request("subscriptions", "", channel="telegram:-5"))
     assert reply.title == "No subscription"
     assert "/subscribe <category…> [HH:MM] [timezone]" in reply.plain_text()
 
 
-async def test_deactivate_and_move(subs, store) -> None:
+# what digest delivery does when Telegram says a chat is gone or moved
+_OLD = ChannelRef("telegram", "-5")
+_NOW = utc("2026-03-02 12:00")
+
+
+async def test_deactivate_and_move(subs: SubscriptionService, store: Store) -> None:
     await subs.subscribe(request("subscribe", "Economy", channel="telegram:-5"))
-    await subs.move(ChannelRef("telegram", "-5"), "-1005")
+    await store.subscriptions.move(_OLD, ChannelRef("telegram", "-1005"), _NOW)
     assert await store.subscriptions.get(ChannelRef("telegram", "-5")) is None
     assert await stored(store, "telegram:-1005") == (("Economy",), "08:00", "UTC", True)
-    await subs.deactivate(ChannelRef("telegram", "-1005"), "blocked")
+    await store.subscriptions.deactivate(ChannelRef("telegram", "-1005"), _NOW)
     assert (await stored(store, "telegram:-1005"))[3] is False
 
 
-async def test_move_onto_an_existing_subscription_merges(subs, store) -> None:
+async def test_move_onto_an_existing_subscription_merges(
+    subs: SubscriptionService, store: Store
+) -> None:
     await subs.subscribe(request("subscribe", "Economy", channel="telegram:-5"))
     await subs.subscribe(request("subscribe", "Sports", channel="telegram:-1005"))
-    await subs.move(ChannelRef("telegram", "-5"), "-1005")
+    await store.subscriptions.move(_OLD, ChannelRef("telegram", "-1005"), _NOW)
     assert await stored(store, "telegram:-1005") == (("Sports", "Economy"), "08:00", "UTC", True)
     assert (await stored(store, "telegram:-5"))[3] is False
 
@@ -255,15 +280,15 @@ def test_next_due_skips_the_gap() -> None:
 # --- through the core, as every adapter calls it ------------------------------------------
 
 
-async def test_chat_commands_through_the_core(core) -> None:
+async def test_chat_commands_through_the_core(core: Core) -> None:
     [ok] = await core.handle(request("subscribe", "Economy 08:00 Europe/Berlin"))
     assert ok.title == "Subscribed"
     [bad] = await core.handle(request("subscribe", "Tech"))
     assert (bad.kind, bad.error) == ("error", "usage")
     assert bad.plain_text().startswith("Unknown category 'Tech'. Did you mean Technology?")
     [listed] = await core.handle(request("subscriptions", ""))
-    assert listed.blocks[0] == Item(
-        "Economy", "every day at 08:00 (Europe/Berlin)", listed.blocks[0].meta
-    )
+    first = listed.blocks[0]
+    assert isinstance(first, Item)
+    assert first == Item("Economy", "every day at 08:00 (Europe/Berlin)", first.meta)
     [gone] = await core.handle(request("unsubscribe", ""))
     assert gone.title == "Unsubscribed"

@@ -12,6 +12,7 @@ import pytest
 from adapters.telegram_adapter import TelegramAdapter
 from bot.config import Config
 from bot.core import Core
+from bot.digests.delivery import DeliveryReport
 from bot.models import Article, ChannelRef, Draft, Generator, Request, Section
 from bot.store import iso, utcnow
 from tests.support.bad_links import BLOCKED, FAST_FETCH, NOT_LINKS, SITE_FAILURES
@@ -235,7 +236,7 @@ async def subscribe_group(server: BotApiServer, group_id: int) -> None:
     assert server.sent[-1]["text"].startswith("Subscribed")
 
 
-async def due_pass(core: Core, adapter: TelegramAdapter, ident: int) -> object:
+async def due_pass(core: Core, adapter: TelegramAdapter, ident: int) -> DeliveryReport:
     """Run the digest pass at the next 08:00 UTC, with one fresh Economy analysis."""
     now = utcnow()
     due = now.replace(hour=8, minute=1, second=0, microsecond=0)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.discord_adapter.adapter import DiscordAdapter, PrismClient, create, use_endpoints
+from adapters.discord_adapter.adapter import DiscordAdapter, PrismClient, create
+from adapters.discord_adapter.compat import use_endpoints
 from adapters.discord_adapter.render import Button, Message, render
 
 __all__ = [

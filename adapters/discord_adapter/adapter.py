@@ -12,17 +12,16 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
 import discord
-import yarl
 from discord import app_commands
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
+from adapters.discord_adapter.compat import set_default_gateway, use_endpoints
 from adapters.discord_adapter.render import Message, render
-from adapters.discord_adapter.slash import OpenButton, RelatedButton, build_commands, make_view
+from adapters.discord_adapter.slash import PrismButton, build_commands, make_view
 from bot.commands import COMMANDS, Command
 from bot.config import Config
 from bot.errors import (
@@ -44,27 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("prism.discord")
 
 NO_MENTIONS = discord.AllowedMentions.none()
-
-
-def use_endpoints(api_base_url: str, gateway_url: str) -> Callable[[], None]:
-    """Point discord.py at a Discord-compatible server; returns a function that undoes it.
-
-    discord.py builds every REST URL (bot and interaction webhooks alike) from the class
-    attribute `Route.BASE`, and falls back to the class attribute
-    `DiscordWebSocket.DEFAULT_GATEWAY` whenever a session is invalidated. Neither can be
-    set per client, so this is process-wide: one Discord connection per process, which
-    is how a bot runs (one token). stop() restores the previous values.
-    """
-    previous = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
-    if api_base_url:
-        Route.BASE = api_base_url.rstrip("/")
-    if gateway_url:
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-
-    def restore() -> None:
-        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = previous
-
-    return restore
 
 
 class PrismClient(discord.Client):
@@ -90,7 +68,8 @@ class PrismClient(discord.Client):
         self.tree.on_error = adapter.on_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(RelatedButton, OpenButton)
+        """During login: register the buttons and the slash commands, then sync them."""
+        self.add_dynamic_items(PrismButton)
         for command in build_commands(
             COMMANDS, self.adapter.config, self.adapter.run, self._recent
         ):
@@ -106,6 +85,7 @@ class PrismClient(discord.Client):
         return await self.adapter.core.recent(limit=50)
 
     async def on_message(self, message: discord.Message) -> None:
+        """Mentions and DMs go to the adapter (only with read_messages on)."""
         await self.adapter.on_message(message)
 
 
@@ -163,7 +143,7 @@ class DiscordAdapter:
             raise ConfigError("[discord] token: rejected by the Discord API (401)") from None
         if settings.api_base_url and not settings.gateway_url:
             _, url, _ = await client.http.get_bot_gateway()  # the server names its gateway
-            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+            set_default_gateway(url)
 
     async def _until_ready(self, client: PrismClient, connection: asyncio.Task[None]) -> None:
         ready = asyncio.create_task(client.wait_until_ready())
@@ -195,6 +175,20 @@ class DiscordAdapter:
                 client.tree.copy_global_to(guild=guild)
                 synced = await client.tree.sync(guild=guild)
         event(log, "discord.commands", synced=len(synced), guilds=len(guilds) or "global")
+
+    async def __aenter__(self) -> Self:
+        """`async with adapter:` starts it (see bot.ports.Adapter)."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leaving the block stops it: no more receiving, in-flight replies finish."""
+        await self.stop()
 
     async def stop(self) -> None:
         """Finish in-flight replies, close the client, restore discord.py's endpoints."""

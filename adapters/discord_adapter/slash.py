@@ -9,6 +9,7 @@ still works: nothing about it lives in memory.
 from __future__ import annotations
 
 import inspect
+import re
 import zoneinfo
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_adapter.render import OPEN_ID, RELATED_ID, Button, fit
+from adapters.discord_adapter.render import Button, fit
 from bot.commands import Command, Option
 from bot.config import Config
 from bot.models import Analysis
@@ -99,6 +100,7 @@ class Completer:
     def for_option(
         self, option: Option
     ) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, Choices]]:
+        """The autocomplete callback for one option, or None when it has none."""
         source = option.autocomplete
 
         async def complete(interaction: discord.Interaction[Any], current: str) -> Choices:
@@ -120,6 +122,7 @@ class Completer:
         return list(dict.fromkeys(full + city))[:CHOICES_MAX]
 
     def categories(self, typed: str) -> list[str]:
+        """Configured categories that start with what was typed."""
         prefix = typed.strip().casefold()
         return [c for c in self.config.categories.names if c.casefold().startswith(prefix)]
 
@@ -151,16 +154,30 @@ def _clicker(interaction: discord.Interaction[Any]) -> Clicker:
     return click
 
 
-class RelatedButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"prism:related:(?P<id>[0-9]+)"
-):
-    """ "Related" under an analysis: works for as long as the message exists."""
+BUTTON_ID = re.compile(r"prism:(?P<action>related|open):(?P<id>[0-9]+)")
+# custom_id action -> (the chat command it runs, the button's style)
+BUTTON_ACTIONS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "related": ("related", discord.ButtonStyle.primary),  # "Related" under an analysis
+    "open": ("show", discord.ButtonStyle.secondary),  # "Open" beside a digest entry
+}
 
-    def __init__(self, analysis_id: int, label: str = "Related") -> None:
-        custom_id = RELATED_ID.format(id=analysis_id)
-        super().__init__(
-            discord.ui.Button(label=label, style=discord.ButtonStyle.primary, custom_id=custom_id)
-        )
+
+class PrismButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=BUTTON_ID.pattern,
+):
+    """Every bot button, one mechanism: the action and the analysis id live in the
+    custom_id, so a button works for as long as its message exists (restarts too).
+
+    discord.py binds a DynamicItem's template to the class at definition time and
+    rebuilds items through `from_custom_id`: one class whose template names the
+    action covers every button, instead of one copy-pasted class per action."""
+
+    def __init__(self, action: str, analysis_id: int, label: str) -> None:
+        _, style = BUTTON_ACTIONS[action]
+        custom_id = f"prism:{action}:{analysis_id}"
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
+        self.action = action
         self.analysis_id = analysis_id
 
     @classmethod
@@ -170,37 +187,14 @@ class RelatedButton(
         item: discord.ui.Item[Any],
         match: Any,
         /,
-    ) -> RelatedButton:
-        return cls(int(match["id"]))
+    ) -> PrismButton:
+        """Rebuild a clicked button from its custom_id (its label is not needed)."""
+        return cls(match["action"], int(match["id"]), getattr(item, "label", None) or "")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _clicker(interaction)(interaction, "related", str(self.analysis_id))
-
-
-class OpenButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"prism:open:(?P<id>[0-9]+)"
-):
-    """ "Open" beside a digest or related entry: shows that stored analysis."""
-
-    def __init__(self, analysis_id: int, label: str = "Open") -> None:
-        custom_id = OPEN_ID.format(id=analysis_id)
-        super().__init__(
-            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id)
-        )
-        self.analysis_id = analysis_id
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: Any,
-        /,
-    ) -> OpenButton:
-        return cls(int(match["id"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await _clicker(interaction)(interaction, "show", str(self.analysis_id))
+        """A click runs the button's chat command on its analysis."""
+        command, _ = BUTTON_ACTIONS[self.action]
+        await _clicker(interaction)(interaction, command, str(self.analysis_id))
 
 
 def make_view(buttons: Sequence[Button]) -> discord.ui.View | None:
@@ -217,9 +211,7 @@ def _item(button: Button) -> discord.ui.Item[Any]:
     if button.url is not None:
         return discord.ui.Button(label=button.label, url=button.url)
     custom_id = button.custom_id or ""
-    kind, _, ident = custom_id.rpartition(":")
-    if kind == "prism:related" and ident.isdigit():
-        return RelatedButton(int(ident), button.label)
-    if kind == "prism:open" and ident.isdigit():
-        return OpenButton(int(ident), button.label)
+    match = BUTTON_ID.fullmatch(custom_id)
+    if match is not None:
+        return PrismButton(match["action"], int(match["id"]), button.label)
     return discord.ui.Button(label=button.label, custom_id=custom_id)

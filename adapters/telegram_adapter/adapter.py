@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, Protocol
+from types import TracebackType
+from typing import Any, Protocol, Self
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -68,7 +68,9 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 class CoreLike(Protocol):
     """The part of bot.core.Core the adapter uses."""
 
-    async def handle(self, request: Request) -> list[Reply]: ...
+    async def handle(self, request: Request) -> list[Reply]:
+        """Answer one request (bot.core.Core.handle)."""
+        ...
 
 
 class TelegramAdapter:
@@ -79,9 +81,6 @@ class TelegramAdapter:
     def __init__(self, config: Config, core: CoreLike, *, typing_every: float = 4.0) -> None:
         if not config.telegram.token:
             raise ConfigError("[telegram] token: required to run the Telegram adapter")
-        # PTB 22 warns on every RetryAfter unless time periods are opted in as timedelta;
-        # this adapter reads none of them as numbers, so opt in (documented PTB switch).
-        os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.config = config
         self.core = core
         self.typing_every = typing_every
@@ -142,6 +141,20 @@ class TelegramAdapter:
             )
         event(log, "telegram-started", bot=self.username, webhook=bool(tg.webhook_url))
 
+    async def __aenter__(self) -> Self:
+        """`async with adapter:` starts it (see bot.ports.Adapter)."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leaving the block stops it: no more receiving, in-flight replies finish."""
+        await self.stop()
+
     async def stop(self) -> None:
         """Stop receiving, let in-flight replies finish, disconnect."""
         updater = self.app.updater
@@ -177,6 +190,7 @@ class TelegramAdapter:
 
     @property
     def bot(self) -> Bot:
+        """The Bot of the running Application (its username, its API calls)."""
         bot: Bot = self.app.bot
         return bot
 

@@ -138,10 +138,12 @@ def _is_web_url(url: str) -> bool:
 
 
 def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
     return len(text.encode("utf-16-le")) // 2
 
 
 def para_len(para: Para) -> int:
+    """A paragraph's length in UTF-16 code units."""
     return sum(utf16_len(r.text) for r in para)
 
 

@@ -1,56 +1,68 @@
-"""What each `prism-bot` command does; bot/cli.py parses the arguments."""
+"""What each `prism-bot` command does. bot/cli/main.py parses the arguments and
+dispatches here through its command table; this module never imports main.
+
+Commands reach the core only through App (run, chat, digest --send) or Core's typed
+query methods; the JSON shapes they print live in bot/cli/output.py.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import logging
-import signal
-from typing import TYPE_CHECKING
+import dataclasses
+from collections.abc import AsyncIterator
 
-from bot.cli.main import (
+from bot.app import App, platform_roles, print_replies
+from bot.cli.output import (
     analysis_json,
     article_json,
-    console_run,
-    parse_channel,
     print_json,
+    related_json,
     reply_json,
+    stats_json,
 )
 from bot.config import SECRET_KEYS, Config
 from bot.core import Core
 from bot.errors import BadArguments
-from bot.logs import event
 from bot.models import ChannelRef, Request
-from bot.store import Totals
-
-if TYPE_CHECKING:
-    from bot.ports import Adapter, Sender
-
-log = logging.getLogger("prism.cli")
+from bot.replies import analysis_reply
 
 CLI_USER = "cli"
 CLI_CHANNEL = ChannelRef("cli", "local")
 
 
-async def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
+@contextlib.asynccontextmanager
+async def opened(config: Config) -> AsyncIterator[Core]:
+    """The core for one command, closed however the command ends."""
     core = await Core.open(config)
     try:
-        request = Request("analyze", args.url, CLI_CHANNEL, CLI_USER)
-        resolution = await core.resolve(args.url, request, refresh=args.refresh)
+        yield core
     finally:
         await core.aclose()
+
+
+def store_only(config: Config) -> Config:
+    """For commands that never analyse (stats): the offline analyser, which needs no
+    key, so a Claude configuration without one still answers."""
+    return dataclasses.replace(
+        config, analyzer=dataclasses.replace(config.analyzer, backend="offline")
+    )
+
+
+async def analyze(args: argparse.Namespace, config: Config) -> int:
+    """`analyze URL [--json] [--refresh]`."""
+    async with opened(config) as core:
+        request = Request("analyze", args.url, CLI_CHANNEL, CLI_USER)
+        resolution = await core.resolve(args.url, request, refresh=args.refresh)
     if args.json:
         print_json({**analysis_json(resolution.analysis), "cached": resolution.cached})
     else:
-        from adapters.console import print_replies
-        from bot.replies import analysis_reply
-
         print_replies([analysis_reply(resolution.analysis)])
     return 0
 
 
-async def cmd_extract(args: argparse.Namespace, config: Config) -> int:
+async def extract(args: argparse.Namespace, config: Config) -> int:
+    """`extract URL [--json]`: the fetcher and extractor alone, no store, no analyser."""
     from bot.ingest import links
     from bot.ingest.extract import Extractor
     from bot.ingest.fetch import Fetcher
@@ -73,26 +85,12 @@ async def cmd_extract(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_related(args: argparse.Namespace, config: Config) -> int:
-    core = await Core.open(config)
-    try:
+async def related(args: argparse.Namespace, config: Config) -> int:
+    """`related (URL|ID) [--limit N] [--json]`."""
+    async with opened(config) as core:
         request = Request("related", args.ref, CLI_CHANNEL, CLI_USER)
         source = await core.source(args.ref, request)
-        hits = await core.related_to(source, args.limit)
-    finally:
-        await core.aclose()
-    rows = [
-        {
-            "id": h.analysis.id,
-            "headline": h.analysis.headline,
-            "category": h.analysis.category,
-            "url": h.analysis.source.url,
-            "reading_minutes": h.analysis.reading_minutes,
-            "score": round(h.score, 4),
-            "reason": h.reason,
-        }
-        for h in hits
-    ]
+        rows = [related_json(hit) for hit in await core.related_to(source, args.limit)]
     if args.json:
         print_json(rows)
     elif not rows:
@@ -103,46 +101,34 @@ async def cmd_related(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-async def cmd_digest(args: argparse.Namespace, config: Config) -> int:
-    core = await Core.open(config)
-    try:
-        if args.send:
-            return await _send_digests(core, args.json)
-        channel = parse_channel(args.channel) if args.channel else None
-        if args.category and config.category(args.category) is None:
+async def digest(args: argparse.Namespace, config: Config) -> int:
+    """`digest [--channel CH | --category NAME] [--json]`, or `digest --send`."""
+    if args.send:
+        return await _send_digests(config, args.json)
+    channel = parse_channel(args.channel) if args.channel else None
+    category = None
+    if args.category:
+        category = config.category(args.category)
+        if category is None:
             names = ", ".join(config.categories.names)
             raise BadArguments(f"unknown category {args.category!r} (one of: {names})")
-        category = config.category(args.category) if args.category else None
-        if channel is None and category is None:
-            raise BadArguments("say which digest: --channel PLATFORM:ID or --category NAME")
+    if channel is None and category is None:
+        raise BadArguments("say which digest: --channel PLATFORM:ID or --category NAME")
+    async with opened(config) as core:
         reply = await core.digest_preview(channel=channel, category=category)
-    finally:
-        await core.aclose()
     if args.json:
         print_json(reply_json(reply) if reply else None)
     elif reply is None:
         print("Nothing new for that digest.")
     else:
-        from adapters.console import print_replies
-
         print_replies([reply])
     return 0
 
 
-async def _send_digests(core: Core, as_json: bool) -> int:
-    from adapters import build_adapters
-    from adapters.console import ConsoleAdapter
-
-    adapters = build_adapters(core.config, core)
-    senders: dict[str, Sender] = {"console": ConsoleAdapter(core)}
-    for adapter in adapters:
-        await adapter.start()
-        senders[adapter.platform] = adapter
-    try:
-        report = await core.send_due_digests(senders)
-    finally:
-        for adapter in reversed(adapters):
-            await adapter.stop()
+async def _send_digests(config: Config, as_json: bool) -> int:
+    """Every due digest now, through every platform with a token (and the console)."""
+    async with App(config, only=platform_roles(config), seed=False) as app:
+        report = await app.send_due_digests()
     summary = {k: list(v) for k, v in vars(report).items()}
     if as_json:
         print_json(summary)
@@ -151,34 +137,36 @@ async def _send_digests(core: Core, as_json: bool) -> int:
     return 0
 
 
-async def cmd_seeds(args: argparse.Namespace, config: Config) -> int:
-    core = await Core.open(config)
-    try:
+async def seeds(args: argparse.Namespace, config: Config) -> int:
+    """`seeds import [DIR]`."""
+    async with opened(config) as core:
         report = await core.import_seeds(args.dir)
-    finally:
-        await core.aclose()
     print(f"seeds: {report.added} added, {report.skipped} already stored")
     return 0
 
 
-async def cmd_forget(args: argparse.Namespace, config: Config) -> int:
-    core = await Core.open(config)
-    try:
+async def forget(args: argparse.Namespace, config: Config) -> int:
+    """`forget (URL|ID)`: takedown requests."""
+    async with opened(config) as core:
         analysis = await core.forget(args.ref)
-    finally:
-        await core.aclose()
     print(f"forgot analysis #{analysis.id} and its article ({analysis.canonical_url})")
     return 0
 
 
-async def cmd_stats(args: argparse.Namespace, config: Config) -> int:
-    core = await Core.open(config)
-    try:
+async def stats(args: argparse.Namespace, config: Config) -> int:
+    """`stats [--json]`: counts and usage, from the store only."""
+    from bot.analyzers.pricing import estimate_cost
+
+    async with opened(store_only(config)) as core:
         totals = await core.stats()
-    finally:
-        await core.aclose()
-    cost = _estimate_cost(totals, config)
-    data = {**vars(totals), "estimated_cost_usd": round(cost, 4)}
+    cost = estimate_cost(
+        totals.input_tokens,
+        totals.output_tokens,
+        totals.cache_creation_tokens,
+        totals.cache_read_tokens,
+        config.anthropic,
+    )
+    data = stats_json(totals, cost)
     if args.json:
         print_json(data)
     else:
@@ -187,19 +175,8 @@ async def cmd_stats(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _estimate_cost(totals: Totals, config: Config) -> float:
-    from bot.analyzers.pricing import estimate_cost
-
-    return estimate_cost(
-        totals.input_tokens,
-        totals.output_tokens,
-        totals.cache_creation_tokens,
-        totals.cache_read_tokens,
-        config.anthropic,
-    )
-
-
-async def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+async def doctor(args: argparse.Namespace, config: Config) -> int:
+    """`doctor`: offline checks; a secret is shown as set or not, never its value."""
     from bot.cli.doctor import run_checks
 
     ok = True
@@ -212,59 +189,23 @@ async def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
     return 0 if ok else 1
 
 
-async def cmd_chat(args: argparse.Namespace, config: Config) -> int:
-    from adapters.console import ConsoleAdapter
-
-    core = await Core.open(config)
-    try:
-        await _seed_if_empty(core)
-        console = ConsoleAdapter(core)
-        await console.repl()
-    finally:
-        await core.aclose()
+async def chat(args: argparse.Namespace, config: Config) -> int:
+    """`chat`: the console adapter alone, until end of input or /quit."""
+    async with App(config, only=["console"]) as app:
+        await app.run()
     return 0
 
 
-async def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    from adapters import build_adapters
-    from adapters.console import ConsoleAdapter
-    from bot.digests.scheduler import DigestScheduler
-
-    core = await Core.open(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    adapters: list[Adapter] = []
-    scheduler: DigestScheduler | None = None
-    try:
-        await _seed_if_empty(core)
-        adapters = build_adapters(config, core)
-        console = None
-        if console_run(config):
-            console = ConsoleAdapter(core, on_exit=stop.set)
-            adapters.append(console)
-        if not adapters:
-            event(log, "idle", reason="no platform token configured and no terminal on stdin")
-        for adapter in adapters:
-            await adapter.start()
-        scheduler = DigestScheduler(core.digests, {a.platform: a for a in adapters}, config)
-        await scheduler.start()
-        event(log, "running", adapters=",".join(a.platform for a in adapters) or "-")
-        await stop.wait()
-    finally:
-        event(log, "stopping")
-        if scheduler is not None:
-            await scheduler.stop()
-        for adapter in reversed(adapters):
-            await adapter.stop()
-        await core.aclose()
-        event(log, "stopped")
+async def run(args: argparse.Namespace, config: Config) -> int:
+    """`run`: every configured adapter and the scheduler, until SIGINT or SIGTERM."""
+    async with App(config) as app:
+        await app.run()
     return 0
 
 
-async def _seed_if_empty(core: Core) -> None:
-    """A new user's first run has content to look at."""
-    report = await core.seed_if_empty()
-    if report is not None:
-        event(log, "seeds", added=report.added)
+def parse_channel(text: str) -> ChannelRef:
+    """`--channel telegram:-100…` as a ChannelRef, or a usage error naming the form."""
+    try:
+        return ChannelRef.parse(text)
+    except ValueError as exc:
+        raise BadArguments(str(exc)) from None

@@ -13,6 +13,7 @@ Check = tuple[str, bool, str]
 
 
 async def run_checks(config: Config) -> list[Check]:
+    """Every offline check as (name, ok, detail), in the order `doctor` prints them."""
     checks: list[Check] = [("config", True, config.source)]
     checks.append(await _storage(config))
     checks.append(_analyzer(config))

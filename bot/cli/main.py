@@ -1,29 +1,44 @@
 """The `prism-bot` command line: the contracts in DESIGN.md, kept stable.
 
-A failure exits non-zero with one line on stderr that starts with the kind of
-failure: `prism-bot: blocked: …`.
+Parsing and dispatch live here; what each command does lives in bot/cli/commands.py
+(imported one way only: commands never import this module). A failure exits non-zero
+with one line on stderr that starts with the kind of failure: `prism-bot: blocked: …`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import sys
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bot.app import console_run
+from bot.cli import commands
+from bot.cli.output import fail
 from bot.config import SECRET_KEYS, Config, load_config
 from bot.errors import ConfigError, PrismError
 from bot.logs import setup_logging
-from bot.models import Analysis, Article, ChannelRef, Reply
 
 Command = Callable[[argparse.Namespace, Config], Coroutine[Any, Any, int]]
 
+# The command table: every CLI command, by name, to its handler.
+COMMANDS: dict[str, Command] = {
+    "run": commands.run,
+    "chat": commands.chat,
+    "analyze": commands.analyze,
+    "extract": commands.extract,
+    "related": commands.related,
+    "digest": commands.digest,
+    "seeds": commands.seeds,
+    "doctor": commands.doctor,
+    "stats": commands.stats,
+    "forget": commands.forget,
+}
+
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every command with its arguments; `--config PATH` is accepted after any of them."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", metavar="PATH", help="TOML settings (default ./config.toml)")
     parser = argparse.ArgumentParser(prog="prism-bot", description="News analyses for chats.")
@@ -63,100 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse, load the config, set up logging, run one command; the exit code."""
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
-        return _fail(exc)
+        return fail(exc)
     secrets = [getattr(getattr(config, s), k) for s, k in SECRET_KEYS]
     level = config.log.level
     if level in ("DEBUG", "INFO") and (args.command != "run" or console_run(config)):
         level = "WARNING"  # the terminal is the conversation: keep info lines out of it
     setup_logging(level, config.log.format, secrets)
-    from bot.cli import commands as commands_cli
-
-    handler: Command = getattr(commands_cli, f"cmd_{args.command}")
     try:
-        return asyncio.run(handler(args, config))
+        return asyncio.run(COMMANDS[args.command](args, config))
     except PrismError as exc:
-        return _fail(exc)
+        return fail(exc)
     except KeyboardInterrupt:
         return 130
-
-
-def console_run(config: Config) -> bool:
-    """`run` falls back to the console adapter: no platform token, a terminal on stdin."""
-    return not (config.telegram.token or config.discord.token) and sys.stdin.isatty()
-
-
-def _fail(exc: PrismError) -> int:
-    print(f"prism-bot: {exc.kind}: {exc.message}", file=sys.stderr)
-    return 2 if exc.kind in ("config", "usage") else 1
-
-
-# --- JSON shapes of the CLI contract ------------------------------------------------------
-
-
-def analysis_json(a: Analysis) -> dict[str, Any]:
-    from bot.replies import disclaimer
-
-    return {
-        "id": a.id,
-        "url": a.url,
-        "canonical_url": a.canonical_url,
-        "headline": a.headline,
-        "dek": a.dek,
-        "category": a.category,
-        "sections": [{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in a.sections],
-        "reading_minutes": a.reading_minutes,
-        "language": a.language,
-        "source": {
-            "url": a.source.url,
-            "publisher": a.source.publisher,
-            "title": a.source.title,
-            "published_at": a.source.published_at,
-        },
-        "generator": {
-            "backend": a.generator.backend,
-            "model": a.generator.model,
-            "prompt_version": a.generator.prompt_version,
-            "usage": asdict(a.generator.usage),
-        },
-        "created_at": a.created_at.isoformat(),
-        "tags": list(a.tags),
-        "key_question": a.key_question,
-        "flags": list(a.flags),
-        "disclaimer": disclaimer(a.generator.backend),
-    }
-
-
-def article_json(article: Article) -> dict[str, Any]:
-    return {
-        "url": article.url,
-        "canonical_url": article.canonical_url,
-        "title": article.title,
-        "author": article.author,
-        "published_at": article.published_at,
-        "site": article.site,
-        "language": article.language,
-        "text": article.text,
-        "words": article.words,
-    }
-
-
-def reply_json(reply: Reply) -> dict[str, Any]:
-    out = asdict(reply)
-    return {k: v for k, v in out.items() if v not in (None, (), [], False)}
-
-
-def print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def parse_channel(text: str) -> ChannelRef:
-    try:
-        return ChannelRef.parse(text)
-    except ValueError as exc:
-        from bot.errors import BadArguments
-
-        raise BadArguments(str(exc)) from None

@@ -19,24 +19,40 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from types import TracebackType
+from typing import Protocol, Self
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Config
-from bot.digests.service import DeliveryReport, DigestService
+from bot.digests.delivery import DeliveryReport
 from bot.logs import event
 from bot.ports import Sender
 
 log = logging.getLogger("prism.scheduler")
 
 
+class Deliveries(Protocol):
+    """What the scheduler drives: bot.digests.service.DigestService."""
+
+    async def send_due(self, senders: Mapping[str, Sender]) -> DeliveryReport:
+        """One delivery pass over every due digest."""
+        ...
+
+    def stop(self) -> None:
+        """Let sends in progress finish; start no new ones."""
+        ...
+
+    def resume(self) -> None:
+        """Deliver again."""
+        ...
+
+
 class DigestScheduler:
     """Runs digest passes on a tick; start() catches up first, stop() lets sends finish."""
 
-    def __init__(
-        self, digests: DigestService, senders: Mapping[str, Sender], config: Config
-    ) -> None:
+    def __init__(self, digests: Deliveries, senders: Mapping[str, Sender], config: Config) -> None:
         self.digests = digests
         self.senders = senders
         self.config = config
@@ -45,8 +61,23 @@ class DigestScheduler:
         self.reports: list[DeliveryReport] = []  # the latest passes, newest last
         self.completed = 0  # passes finished since construction
 
+    async def __aenter__(self) -> Self:
+        """`async with scheduler:` is start() ... stop()."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop ticking; the delivery being sent finishes."""
+        await self.stop()
+
     @property
     def running(self) -> bool:
+        """Ticking now."""
         return self._scheduler is not None
 
     async def start(self) -> None:
@@ -69,6 +100,7 @@ class DigestScheduler:
         event(log, "scheduler_started", tick_s=self.config.digest.tick_s)
 
     async def _on_tick(self) -> None:
+        """APScheduler's job: start a pass, return at once."""
         self.tick()
 
     def tick(self) -> asyncio.Task[DeliveryReport]:

@@ -1,9 +1,7 @@
-"""Channel subscriptions to categories, and the local-time arithmetic of their digests.
+"""Channel subscriptions to categories: /subscribe, /unsubscribe, /subscriptions.
 
 A channel has one subscription: a set of categories, a delivery time and an IANA
-zone. The digest for a local date is due at that date's delivery time; on
-daylight-saving change days a nonexistent time goes out at the first valid instant
-after it and an ambiguous one once, at its first occurrence.
+zone (bot/digests/periods.py says when its digests fall due).
 """
 
 from __future__ import annotations
@@ -12,88 +10,20 @@ import difflib
 import logging
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as dtime
-from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.digests.periods import find_zone, local_label, next_due, zone_error
 from bot.errors import BadArguments
 from bot.logs import event
-from bot.models import ChannelRef, Item, Paragraph, Reply, Request, Subscription
+from bot.models import Item, Paragraph, Reply, Request, Subscription
 from bot.store import Store
 
 log = logging.getLogger("prism.subscriptions")
 
 _TIME = re.compile(r"(\d{1,2})[:.h](\d{2})")
 USAGE = "/subscribe <category…> [HH:MM] [timezone]"
-
-
-# --- local time ------------------------------------------------------------------------
-
-
-def due_at(day: date, hhmm: str, zone: ZoneInfo) -> datetime:
-    """The UTC instant of `hhmm` on local `day`, resolved across DST changes."""
-    hour, minute = (int(p) for p in hhmm.split(":"))
-    local = datetime.combine(day, dtime(hour, minute), tzinfo=zone)  # fold=0: first occurrence
-    instant = local.astimezone(UTC)
-    if instant.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
-        return instant
-    return _gap_end(local, zone)
-
-
-def _gap_end(local: datetime, zone: ZoneInfo) -> datetime:
-    """`local` falls in a spring-forward gap: the instant the clocks jumped over it."""
-    early = local.replace(fold=1).astimezone(UTC)  # read with the later offset: before the jump
-    late = local.replace(fold=0).astimezone(UTC)  # read with the earlier offset: after it
-    early, late = min(early, late), max(early, late)
-    after = late.astimezone(zone).utcoffset()
-    while late - early > timedelta(seconds=1):
-        mid = early + (late - early) / 2
-        if mid.astimezone(zone).utcoffset() == after:
-            late = mid
-        else:
-            early = mid
-    return late.replace(microsecond=0)  # transitions fall on whole seconds
-
-
-def latest_due(now: datetime, hhmm: str, zone: ZoneInfo) -> tuple[str, datetime]:
-    """The most recent period (local date) whose delivery time is not after `now`."""
-    day = now.astimezone(zone).date()
-    for candidate in (day, day - timedelta(days=1), day - timedelta(days=2)):
-        instant = due_at(candidate, hhmm, zone)
-        if instant <= now:
-            return candidate.isoformat(), instant
-    raise AssertionError("a delivery time within two days is always found")
-
-
-def next_due(now: datetime, hhmm: str, zone: ZoneInfo) -> datetime:
-    """The first delivery instant strictly after `now`."""
-    day = now.astimezone(zone).date()
-    for offset in range(3):
-        instant = due_at(day + timedelta(days=offset), hhmm, zone)
-        if instant > now:
-            return instant
-    raise AssertionError("a delivery time within three days is always found")
-
-
-@cache
-def _zones() -> dict[str, str]:
-    return {name.casefold(): name for name in available_timezones()}
-
-
-def find_zone(text: str) -> str | None:
-    """The IANA spelling of a zone name given in any case, or None."""
-    return _zones().get(text.strip().casefold())
-
-
-def zone_error(text: str) -> BadArguments:
-    close = difflib.get_close_matches(text.casefold(), list(_zones()), n=3, cutoff=0.6)
-    hint = f" Did you mean {', '.join(_zones()[c] for c in close)}?" if close else ""
-    return BadArguments(
-        f"Unknown time zone {text!r}.{hint} Use an IANA name such as Europe/Berlin, "
-        "America/New_York or UTC."
-    )
 
 
 def category_error(config: Config, text: str) -> BadArguments:
@@ -169,16 +99,11 @@ def in_order(config: Config, names: set[str] | list[str] | tuple[str, ...]) -> t
 
 
 def describe(subscription: Subscription) -> str:
+    """`Economy and Science every day at 08:00 (Europe/Berlin)`."""
     return (
         f"{_join(subscription.categories)} every day at {subscription.time} "
         f"({subscription.timezone})"
     )
-
-
-def local_label(instant: datetime, zone: str) -> str:
-    """`Wed 4 Mar 2026, 08:00 CET`: when something happens, in the channel's time."""
-    local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
 
 
 def _join(names: tuple[str, ...] | list[str]) -> str:
@@ -277,17 +202,6 @@ class SubscriptionService:
             ),
         )
 
-    async def deactivate(self, channel: ChannelRef, reason: str) -> None:
-        """The bot can no longer post there: stop delivering, keep the row for history."""
-        if await self.store.subscriptions.deactivate(channel, self.clock()):
-            event(log, "subscription_deactivated", logging.WARNING, channel=channel, reason=reason)
-
-    async def move(self, channel: ChannelRef, new_id: str) -> None:
-        """Telegram upgraded a group to a supergroup: follow it to its new id."""
-        new = ChannelRef(channel.platform, new_id)
-        if await self.store.subscriptions.move(channel, new, self.clock()):
-            event(log, "subscription_moved", channel=channel, to=new)
-
 
 def _none_reply(ephemeral: bool) -> Reply:
     return Reply(
@@ -296,11 +210,3 @@ def _none_reply(ephemeral: bool) -> Reply:
         blocks=(Paragraph(f"This channel gets no daily digest. Start one with {USAGE}."),),
         ephemeral=ephemeral,
     )
-
-
-def check_zone(name: str) -> ZoneInfo:
-    """A stored zone, loaded; tzdata updates could in theory remove one."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise zone_error(name) from None

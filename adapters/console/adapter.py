@@ -10,14 +10,16 @@ import asyncio
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Sequence
-from typing import TextIO
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
+from adapters.console.render import print_replies
 from bot.core import Core
-from bot.models import ChannelRef, Group, Item, Link, Paragraph, Reply, Request
+from bot.models import ChannelRef, Reply, Request
 
 CHANNEL = ChannelRef("console", "local")
 PROMPT = "prism> "
@@ -34,55 +36,9 @@ def parse_line(line: str) -> tuple[str, str] | None:
     return "message", line
 
 
-def render(reply: Reply) -> Text:
-    """A reply as rich Text; article and model text is never parsed as markup."""
-    out = Text()
-    if reply.kind == "error":
-        out.append("✗ ", style="bold red")
-        out.append(reply.plain_text(), style="red")
-        return out
-    if reply.title:
-        out.append(reply.title + "\n", style="bold")
-    if reply.meta:
-        out.append(reply.meta + "\n", style="dim")
-    for block in reply.blocks:
-        out.append("\n")
-        _render_block(out, block)
-    if reply.footer:
-        out.append("\n" + reply.footer + "\n", style="italic dim")
-    for action in reply.actions:
-        if action.kind == "related" and action.analysis_id is not None:
-            out.append(f"→ /related {action.analysis_id}\n", style="cyan")
-    return out
-
-
-def _render_block(out: Text, block: Paragraph | Link | Item | Group) -> None:
-    if isinstance(block, Paragraph):
-        out.append(block.text + "\n")
-    elif isinstance(block, Link):
-        out.append(block.label, style="underline")
-        out.append(f"\n{block.url}\n", style="blue")
-    elif isinstance(block, Item):
-        out.append("• " + block.title, style="bold")
-        if block.analysis_id is not None:
-            out.append(f"  (/show {block.analysis_id})", style="cyan")
-        out.append("\n")
-        for line, style in ((block.text, ""), (block.meta, "dim"), (block.url, "blue")):
-            if line:
-                out.append(f"  {line}\n", style=style)
-    else:
-        out.append(block.heading + "\n", style="bold underline")
-        for inner in block.blocks:
-            _render_block(out, inner)
-
-
-def print_replies(replies: Sequence[Reply], console: Console | None = None) -> None:
-    console = console or Console(highlight=False, soft_wrap=False)
-    for reply in replies:
-        console.print(render(reply))
-
-
 class ConsoleAdapter:
+    """The console as a bot.ports.Adapter: the REPL, and a Sender for console digests."""
+
     platform = "console"
 
     def __init__(
@@ -100,15 +56,32 @@ class ConsoleAdapter:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Run the REPL as a task on the shared loop."""
         self._task = asyncio.create_task(self.repl())
 
+    async def __aenter__(self) -> Self:
+        """`async with adapter:` starts it (see bot.ports.Adapter)."""
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leaving the block stops it: no more receiving, in-flight replies finish."""
+        await self.stop()
+
     async def stop(self) -> None:
+        """Stop reading; the line being answered is abandoned with the REPL task."""
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
     async def send(self, channel: ChannelRef, reply: Reply) -> None:
+        """A digest for `console:local`, printed with a delivery banner."""
         self.console.print(Text(f"— delivered to {channel} —", style="dim"))
         print_replies([reply], self.console)
 

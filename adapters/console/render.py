@@ -1,0 +1,60 @@
+"""How the console shows replies: rich Text, never parsed as markup."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from bot.models import Group, Item, Link, Paragraph, Reply
+
+
+def render(reply: Reply) -> Text:
+    """A reply as rich Text; article and model text is never parsed as markup."""
+    out = Text()
+    if reply.kind == "error":
+        out.append("✗ ", style="bold red")
+        out.append(reply.plain_text(), style="red")
+        return out
+    if reply.title:
+        out.append(reply.title + "\n", style="bold")
+    if reply.meta:
+        out.append(reply.meta + "\n", style="dim")
+    for block in reply.blocks:
+        out.append("\n")
+        _render_block(out, block)
+    if reply.footer:
+        out.append("\n" + reply.footer + "\n", style="italic dim")
+    for action in reply.actions:
+        if action.kind == "related" and action.analysis_id is not None:
+            out.append(f"→ /related {action.analysis_id}\n", style="cyan")
+    return out
+
+
+def _render_block(out: Text, block: Paragraph | Link | Item | Group) -> None:
+    """One block of a reply, recursively for groups."""
+    if isinstance(block, Paragraph):
+        out.append(block.text + "\n")
+    elif isinstance(block, Link):
+        out.append(block.label, style="underline")
+        out.append(f"\n{block.url}\n", style="blue")
+    elif isinstance(block, Item):
+        out.append("• " + block.title, style="bold")
+        if block.analysis_id is not None:
+            out.append(f"  (/show {block.analysis_id})", style="cyan")
+        out.append("\n")
+        for line, style in ((block.text, ""), (block.meta, "dim"), (block.url, "blue")):
+            if line:
+                out.append(f"  {line}\n", style=style)
+    else:
+        out.append(block.heading + "\n", style="bold underline")
+        for inner in block.blocks:
+            _render_block(out, inner)
+
+
+def print_replies(replies: Sequence[Reply], console: Console | None = None) -> None:
+    """Print replies to the terminal (the REPL and the CLI's human output)."""
+    console = console or Console(highlight=False, soft_wrap=False)
+    for reply in replies:
+        console.print(render(reply))

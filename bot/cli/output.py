@@ -1,0 +1,98 @@
+"""Everything the CLI prints: the JSON shapes of the contract in DESIGN.md, and the
+one-line failure. Kept in one module so a contract change is one diff."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from bot.errors import PrismError
+from bot.models import Analysis, Article, Reply
+from bot.related import RelatedHit
+from bot.replies import disclaimer
+from bot.store import Totals
+
+
+def analysis_json(a: Analysis) -> dict[str, Any]:
+    """`analyze --json`: the analysis contract (more keys are welcome, none removed)."""
+    return {
+        "id": a.id,
+        "url": a.url,
+        "canonical_url": a.canonical_url,
+        "headline": a.headline,
+        "dek": a.dek,
+        "category": a.category,
+        "sections": [{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in a.sections],
+        "reading_minutes": a.reading_minutes,
+        "language": a.language,
+        "source": {
+            "url": a.source.url,
+            "publisher": a.source.publisher,
+            "title": a.source.title,
+            "published_at": a.source.published_at,
+        },
+        "generator": {
+            "backend": a.generator.backend,
+            "model": a.generator.model,
+            "prompt_version": a.generator.prompt_version,
+            "usage": asdict(a.generator.usage),
+        },
+        "created_at": a.created_at.isoformat(),
+        "tags": list(a.tags),
+        "key_question": a.key_question,
+        "flags": list(a.flags),
+        "disclaimer": disclaimer(a.generator.backend),
+    }
+
+
+def article_json(article: Article) -> dict[str, Any]:
+    """`extract --json`: what the fetcher and extractor made of a page."""
+    return {
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "title": article.title,
+        "author": article.author,
+        "published_at": article.published_at,
+        "site": article.site,
+        "language": article.language,
+        "text": article.text,
+        "words": article.words,
+    }
+
+
+def related_json(hit: RelatedHit) -> dict[str, Any]:
+    """`related --json`: one related analysis with its score and reason."""
+    a = hit.analysis
+    return {
+        "id": a.id,
+        "headline": a.headline,
+        "category": a.category,
+        "url": a.source.url,
+        "reading_minutes": a.reading_minutes,
+        "score": round(hit.score, 4),
+        "reason": hit.reason,
+    }
+
+
+def reply_json(reply: Reply) -> dict[str, Any]:
+    """`digest --json`: a reply document without its empty fields."""
+    out = asdict(reply)
+    return {k: v for k, v in out.items() if v not in (None, (), [], False)}
+
+
+def stats_json(totals: Totals, cost_usd: float) -> dict[str, Any]:
+    """`stats --json`: the totals and their estimated cost."""
+    return {**vars(totals), "estimated_cost_usd": round(cost_usd, 4)}
+
+
+def print_json(value: Any) -> None:
+    """Machine output: one JSON document, UTF-8 kept readable."""
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def fail(exc: PrismError) -> int:
+    """One line on stderr naming the kind of failure; the exit code for it."""
+    print(f"prism-bot: {exc.kind}: {exc.message}", file=sys.stderr)
+    return 2 if exc.kind in ("config", "usage") else 1

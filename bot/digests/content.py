@@ -1,0 +1,110 @@
+"""Digest content: what one subscription's (or category's) digest holds, as a Reply.
+
+Pure over store results: the newest analyses of the subscribed categories in the
+digest's window, at most `[digest] max_items`, grouped by category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from bot.config import Config
+from bot.digests.periods import check_zone
+from bot.digests.subscriptions import category_error, in_order
+from bot.errors import NotFound
+from bot.models import Analysis, ChannelRef, Group, Item, Reply
+from bot.replies import item_for
+from bot.store import Store
+from bot.store.subscriptions import Scheduled
+
+FIRST_WINDOW = timedelta(hours=24)  # a first digest covers the last day
+FOOTER = (
+    "Analyses are generated automatically from their sources: check a source before relying on it."
+)
+
+
+class DigestContent:
+    """Builds digests: previews for a channel or category, and the delivered document."""
+
+    def __init__(self, store: Store, config: Config, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+
+    async def preview(
+        self, channel: ChannelRef | None = None, category: str | None = None
+    ) -> Reply | None:
+        """What a digest would hold now (None: nothing new), without sending."""
+        now = self.clock()
+        categories = self.config.categories.names
+        zone, since = self.config.digest.timezone, now - FIRST_WINDOW
+        if channel is not None:
+            found = await self.store.subscriptions.scheduled(channel)
+            if not found:
+                raise NotFound(
+                    "this channel has no digest subscription: start one with /subscribe <category>"
+                )
+            sub = found[0].subscription
+            categories, zone, since = sub.categories, sub.timezone, window_start(found[0], now)
+        if category is not None:
+            name = self.config.category(category)
+            if name is None:
+                raise category_error(self.config, category)
+            categories = tuple(c for c in categories if c == name)
+            if not categories:
+                raise NotFound(f"this channel is not subscribed to {name}")
+        analyses = await self.store.analyses.created_between(tuple(categories), since, now)
+        day = now.astimezone(check_zone(zone)).date()
+        return self.render(day, tuple(categories), analyses, title="Digest preview")
+
+    def render(
+        self,
+        day: date,
+        categories: tuple[str, ...],
+        analyses: list[Analysis],
+        title: str = "Daily digest",
+    ) -> Reply | None:
+        """The digest document: newest first, at most max_items, grouped by category."""
+        if not analyses:
+            return None
+        chosen = analyses[: self.config.digest.max_items]  # the store ranks by recency, requests
+        groups: dict[str, list[Item]] = {c: [] for c in in_order(self.config, categories)}
+        for a in chosen:
+            groups.setdefault(a.category, []).append(item_for(a, f"{a.reading_minutes} min read"))
+        blocks = tuple(Group(name, tuple(items)) for name, items in groups.items() if items)
+        meta = _counts(len(analyses), len(chosen), len(blocks))
+        return Reply(
+            kind="digest",
+            title=f"{title} · {day:%A} {day.day} {day:%B %Y}",
+            meta=meta,
+            blocks=blocks,
+            footer=FOOTER,
+            category=blocks[0].heading if len(blocks) == 1 else None,
+        )
+
+
+def window_start(entry: Scheduled, now: datetime) -> datetime:
+    """Where a digest starts: at the last delivered one, but never before the day
+    preceding (re)activation, so a first digest covers a day and a channel that comes
+    back after unsubscribing is not flooded; skipped or failed periods are made up."""
+    floor = min(now - FIRST_WINDOW, entry.active_since)
+    return max(entry.last_until, floor) if entry.last_until else floor
+
+
+def empty_digest(day: date) -> Reply:
+    """`send_empty = true`: the channel hears that today had nothing new."""
+    return Reply(
+        kind="digest",
+        title=f"Daily digest · {day:%A} {day.day} {day:%B %Y}",
+        meta="Nothing new in your categories today.",
+        footer=FOOTER,
+    )
+
+
+def _counts(total: int, shown: int, groups: int) -> str:
+    """`3 new analyses in 2 categories · the 2 newest shown`."""
+    noun = "analysis" if total == 1 else "analyses"
+    where = "1 category" if groups == 1 else f"{groups} categories"
+    text = f"{total} new {noun} in {where}"
+    return text if shown == total else f"{text} · the {shown} newest shown"
