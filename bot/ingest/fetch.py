@@ -22,7 +22,6 @@ import zlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextvars import ContextVar
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Protocol
 
 import certifi
 import httpcore
@@ -41,6 +40,7 @@ from bot.errors import (
 )
 from bot.ingest.links import ParsedUrl, parse_url
 from bot.models import Page
+from bot.ports import HostResolver
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -87,12 +87,6 @@ _CHUNK = 64 * 1024
 
 # The address this task checked for (host, port); the network backend dials only that.
 _PINNED: ContextVar[tuple[str, int, str] | None] = ContextVar("prism_fetch_pin", default=None)
-
-
-class HostResolver(Protocol):
-    """Turns a host name into addresses; injectable so tests control what names mean."""
-
-    async def resolve(self, host: str, port: int) -> list[str]: ...
 
 
 class SystemResolver:

@@ -57,7 +57,7 @@ class Database:
 
     async def migrate(self) -> list[int]:
         """Apply every numbered migration newer than the schema's user_version."""
-        current = (await self.fetchone("PRAGMA user_version"))[0]
+        current = await self.user_version()
         applied = []
         for number, sql in _migrations():
             if number <= current:
@@ -69,6 +69,10 @@ class Database:
             applied.append(number)
             event(log, "migration", version=number)
         return applied
+
+    async def user_version(self) -> int:
+        """The number of the newest migration applied."""
+        return int((await self.fetchone("PRAGMA user_version"))[0])
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -9,52 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.models import ChannelRef, Subscription
 from bot.store.analyses import iso
+from bot.store.contract import Claim, Delivery, Scheduled
 from bot.store.db import Database
+
+__all__ = ["Claim", "Delivery", "DeliveryRepo", "Scheduled", "SubscriptionRepo"]
 
 FINAL = ("sent", "failed", "skipped", "empty")
 DELIVERED = ("sent", "empty")  # the next digest starts where these ended
-
-
-@dataclass(frozen=True, slots=True)
-class Scheduled:
-    """An active subscription with what the ledger knows of it: enough to tell what is due."""
-
-    subscription: Subscription
-    active_since: datetime
-    last_period: str | None  # the latest period with a ledger row, if any
-    last_status: str | None
-    last_until: datetime | None  # where the last delivered (sent or empty) digest ended
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One ledger row: a subscription's digest for one local date."""
-
-    id: int
-    subscription_id: int
-    period: str  # local date, YYYY-MM-DD
-    due_at: datetime
-    status: str
-    attempts: int
-    since: datetime
-    until: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A period the caller is about to deliver (new or left pending by a crash)."""
-
-    subscription_id: int
-    period: str
-    due_at: datetime
-    since: datetime
-    until: datetime
 
 
 class SubscriptionRepo:

@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.models import Generator
 from bot.store.analyses import iso, utcnow
+from bot.store.contract import Totals
 from bot.store.db import Database
 
-
-@dataclass(frozen=True)
-class Totals:
-    analyses: int
-    requests: int
-    generations: int
-    failures: int
-    deliveries_sent: int
-    deliveries_failed: int
-    input_tokens: int
-    output_tokens: int
-    cache_creation_tokens: int
-    cache_read_tokens: int
-    by_backend: dict[str, int]
+__all__ = ["Totals", "UsageRepo"]
 
 
 class UsageRepo:
