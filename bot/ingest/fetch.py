@@ -19,7 +19,7 @@ import re
 import socket
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
@@ -199,14 +199,17 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class PinnedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, with a connection pool whose backend is PinnedBackend."""
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over an httpcore pool we build, whose backend is PinnedBackend.
+
+    Only public interfaces: httpx.AsyncBaseTransport / AsyncByteStream / Response and
+    httpcore.AsyncConnectionPool / Request / URL and its exceptions, stable across
+    httpx >=0.27,<1 and httpcore >=1.0,<2 (the bounds pyproject declares). No proxy is
+    ever used: it would dial an address we did not check.
+    """
 
     def __init__(self, backend: httpcore.AsyncNetworkBackend | None = None) -> None:
         context = ssl.create_default_context(cafile=certifi.where())
-        super().__init__(verify=context, trust_env=False)  # a proxy would bypass the pin
-        if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
-            raise RuntimeError("httpx changed its transport internals: cannot pin addresses")
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context,
             max_connections=100,
@@ -214,6 +217,83 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=5.0,
             network_backend=PinnedBackend(backend),
         )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` through the pinned pool; httpcore's errors become httpx's."""
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=_body(request),
+            extensions=request.extensions,
+        )
+        with _httpx_errors(request):
+            response = await self._pool.handle_async_request(core_request)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseBody(response, request),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self._pool.aclose()
+
+
+class _ResponseBody(httpx.AsyncByteStream):
+    """httpcore's response body as httpx reads it, with errors translated."""
+
+    def __init__(self, response: httpcore.Response, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_errors(self._request):
+            async for chunk in self._response.aiter_stream():
+                yield chunk
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+async def _body(request: httpx.Request) -> AsyncIterator[bytes]:
+    async for chunk in request.stream:  # type: ignore[union-attr]  # always async here
+        yield chunk
+
+
+# httpcore's transport errors and the httpx ones that callers catch, most specific first.
+_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.ProxyError, httpx.ProxyError),
+)
+
+
+@contextlib.contextmanager
+def _httpx_errors(request: httpx.Request) -> Iterator[None]:
+    """Re-raise httpcore's exceptions as the matching httpx ones (cause kept)."""
+    try:
+        yield
+    except Exception as exc:
+        for core_error, httpx_error in _ERRORS:
+            if isinstance(exc, core_error):
+                raise httpx_error(str(exc) or type(exc).__name__, request=request) from exc
+        raise
 
 
 # --- the fetcher --------------------------------------------------------------------------
