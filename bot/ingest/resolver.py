@@ -97,7 +97,6 @@ class Resolver:
 
         `budget` says who pays for a generation; by default `user`, as a chat user.
         """
-        budget = budget or Budget.chat_user(user, self.config.limits)
         canonical = links.canonicalize(url)
         if not refresh:
             stored = await self.store.analyses.by_url(canonical)
@@ -106,7 +105,8 @@ class Resolver:
         self._check_negative_cache(canonical)
         task = self._inflight.get(canonical)
         if task is None:
-            work = self._generate(url, canonical, budget, channel, refresh)
+            payer = budget or Budget.chat_user(user, self.config.limits)
+            work = self._generate(url, canonical, payer, channel, refresh)
             task = asyncio.create_task(work)
             self._inflight[canonical] = task
             task.add_done_callback(lambda _: self._inflight.pop(canonical, None))
