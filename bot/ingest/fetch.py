@@ -93,6 +93,7 @@ class SystemResolver:
     """The operating system's resolver, off the event loop (loop.getaddrinfo)."""
 
     async def resolve(self, host: str, port: int) -> list[str]:
+        """Every address of `host`, from the operating system."""
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -179,6 +180,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        """Dial the pinned address, only for the host and port it was vetted for."""
         pin = _PINNED.get()
         if pin is None or (pin[0], pin[1]) != (host, port):
             raise httpcore.ConnectError("refusing to dial an address that was not checked")
@@ -193,9 +195,11 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        """Refused: a unix socket is never fetched."""
         raise httpcore.ConnectError("unix sockets are never fetched")
 
     async def sleep(self, seconds: float) -> None:
+        """The inner backend's sleep."""
         await self._inner.sleep(seconds)
 
 
@@ -330,6 +334,7 @@ class Fetcher:
         self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}
 
     async def aclose(self) -> None:
+        """Close the HTTP client and its connection pool."""
         await self._client.aclose()
 
     async def fetch(self, url: str) -> Page:

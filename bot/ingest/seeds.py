@@ -54,12 +54,16 @@ class InvalidSeed(PrismError):
 
 @dataclass(frozen=True, slots=True)
 class SeedReport:
+    """What an import did: seeds added, and seeds skipped as already stored."""
+
     added: int
     skipped: int
 
 
 @dataclass(frozen=True, slots=True)
 class Seed:
+    """One sample analysis file, parsed."""
+
     article: Article
     draft: Draft
     created_at: datetime

@@ -46,6 +46,7 @@ def embedding_text(analysis: Analysis) -> str:
 
 
 def normalise(vector: Sequence[float]) -> list[float]:
+    """The vector scaled to unit length (zero stays zero)."""
     norm = math.sqrt(sum(x * x for x in vector))
     return [x / norm for x in vector] if norm else [0.0] * len(vector)
 
@@ -60,6 +61,7 @@ class MiniLMEmbedder:
         self._model: Any = None
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit vectors from the model, loaded on the first call."""
         if self._model is None:
             package = importlib.import_module(MODEL_PACKAGE)
             self._model = package.load_model(device="cpu")

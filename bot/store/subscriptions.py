@@ -24,16 +24,20 @@ DELIVERED = ("sent", "empty")  # the next digest starts where these ended
 
 
 class SubscriptionRepo:
+    """One subscription row per channel (SQLite)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def get(self, channel: ChannelRef) -> Subscription | None:
+        """The channel's subscription, active or not."""
         row = await self.db.fetchmaybe(
             "SELECT * FROM subscriptions WHERE channel = ?", (str(channel),)
         )
         return _subscription(row) if row else None
 
     async def by_id(self, subscription_id: int) -> Subscription | None:
+        """A subscription by id."""
         row = await self.db.fetchmaybe(
             "SELECT * FROM subscriptions WHERE id = ?", (subscription_id,)
         )
@@ -86,6 +90,7 @@ class SubscriptionRepo:
         )
 
     async def deactivate(self, channel: ChannelRef, now: datetime) -> bool:
+        """Stop a channel's digests (it is gone); False if none was active."""
         changed = await self.db.execute(
             "UPDATE subscriptions SET active = 0, updated_at = ? WHERE channel = ? AND active = 1",
             (iso(now), str(channel)),
@@ -142,11 +147,14 @@ class SubscriptionRepo:
         ]
 
     async def count_active(self) -> int:
+        """How many subscriptions are active."""
         row = await self.db.fetchone("SELECT count(*) FROM subscriptions WHERE active = 1")
         return int(row[0])
 
 
 class DeliveryRepo:
+    """The delivery ledger (SQLite): one row per subscription and period."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -255,6 +263,7 @@ class DeliveryRepo:
         return _time(row[0]) if row and row[0] else None
 
     async def for_subscription(self, subscription_id: int) -> list[Delivery]:
+        """Every ledger row of one subscription, by period."""
         rows = await self.db.fetchall(
             "SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY period",
             (subscription_id,),

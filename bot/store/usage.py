@@ -63,6 +63,7 @@ class UsageRepo:
             )
 
     async def close(self) -> None:
+        """Write what is counted and wait for flushes in flight."""
         await self.flush()
         if self._flushing:
             await asyncio.gather(*self._flushing)
@@ -78,6 +79,7 @@ class UsageRepo:
         detail: str | None = None,
         at: datetime | None = None,
     ) -> None:
+        """One usage row: a generation (with its model usage) or a failure."""
         u = generator.usage if generator else None
         await self.db.execute(
             """INSERT INTO usage(at, kind, user, channel, analysis_id, backend, model,
@@ -111,6 +113,7 @@ class UsageRepo:
         return [datetime.fromisoformat(r[0]) for r in rows]
 
     async def totals(self) -> Totals:
+        """Counts and token sums so far, pending requests included."""
         await self.flush()
         row = await self.db.fetchone(
             """SELECT
