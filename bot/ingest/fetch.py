@@ -207,9 +207,9 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     """An httpx transport over an httpcore pool we build, whose backend is PinnedBackend.
 
     Only public interfaces: httpx.AsyncBaseTransport / AsyncByteStream / Response and
-    httpcore.AsyncConnectionPool / Request / URL and its exceptions, stable across
-    httpx >=0.27,<1 and httpcore >=1.0,<2 (the bounds pyproject declares). No proxy is
-    ever used: it would dial an address we did not check.
+    httpcore.AsyncConnectionPool / Request / URL and its exceptions; they hold for
+    httpx >=0.27,<1 and httpcore >=1.0,<2, the bounds to declare for both. No proxy
+    is ever used: it would dial an address we did not check.
     """
 
     def __init__(self, backend: httpcore.AsyncNetworkBackend | None = None) -> None:
