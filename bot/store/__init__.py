@@ -24,6 +24,7 @@ __all__ = [
     "Totals",
     "UsageRepo",
     "iso",
+    "open_store",
     "utcnow",
 ]
 
@@ -73,3 +74,8 @@ class Store:
         trace: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+async def open_store(path: str | Path) -> StoreContract:
+    """The configured backend, opened and migrated (SQLite today; mypy checks the fit)."""
+    return await Store.open(path)
