@@ -10,9 +10,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from contextlib import AsyncExitStack
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 
 from bot.commands import BY_NAME, VISIBLE
 from bot.config import Config
@@ -20,13 +21,13 @@ from bot.digests.service import DeliveryReport, DigestService
 from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, Forbidden, NotALink, NotFound, PrismError
 from bot.ingest import links
-from bot.ingest.resolver import Extractor, Fetcher, Resolution, Resolver
+from bot.ingest.budgets import Budget
+from bot.ingest.resolver import Resolution, Resolver
 from bot.ingest.seeds import SeedReport, import_seeds
 from bot.logs import event
 from bot.models import Analysis, ChannelRef, Item, Reply, Request
-from bot.ports import Analyzer, Sender
+from bot.ports import Analyzer, Embedder, Extractor, Fetcher, Sender
 from bot.related import RelatedHit, RelatedIndex
-from bot.related.embeddings import Embedder
 from bot.replies import analysis_reply, error_reply, info, item_for
 from bot.store import Store, Totals, utcnow
 
@@ -35,16 +36,13 @@ log = logging.getLogger("prism.core")
 Handler = Callable[["Core", Request], Awaitable[list[Reply]]]
 
 
-@dataclass
-class Parts:
-    """What Core.open built, so it can close what it owns."""
-
-    fetcher: object
-    extractor: object
-    analyzer: Analyzer
-
-
 class Core:
+    """The one door: `handle(request)` for chat, typed queries for everything else.
+
+    Core owns what it is given or builds (store, fetcher, extractor, analyser) and
+    closes them on `aclose()` (or leaving `async with`), the store last.
+    """
+
     def __init__(
         self,
         config: Config,
@@ -52,7 +50,12 @@ class Core:
         resolver: Resolver,
         clock: Callable[[], datetime] = utcnow,
         related: RelatedIndex | None = None,
+        owned: AsyncExitStack | None = None,
     ) -> None:
+        if owned is None:
+            owned = AsyncExitStack()
+            owned.push_async_callback(store.aclose)
+        self._owned = owned
         self.config = config
         self.store = store
         self.resolver = resolver
@@ -60,7 +63,6 @@ class Core:
         self.related = related or RelatedIndex(store, config)
         self.subscriptions = SubscriptionService(store, config, clock)
         self.digests = DigestService(store, config, clock)
-        self._parts: Parts | None = None
 
     @classmethod
     async def open(
@@ -73,34 +75,65 @@ class Core:
         clock: Callable[[], datetime] = utcnow,
         embedder: Embedder | None = None,
     ) -> Core:
-        """Open the store and build the pipeline from config; injected parts win."""
+        """Open the store and build the pipeline from config; injected parts win.
+
+        Whatever fails here (a missing API key, say) closes what was opened already,
+        the store included, so the process can exit.
+        """
+        owned = AsyncExitStack()
+        store = await Store.open(config.storage.path)
+        owned.push_async_callback(store.aclose)
+        try:
+            return await cls._build(
+                config, store, owned, analyzer, fetcher, extractor, clock, embedder
+            )
+        except BaseException:
+            await owned.aclose()
+            raise
+
+    @classmethod
+    async def _build(
+        cls,
+        config: Config,
+        store: Store,
+        owned: AsyncExitStack,
+        analyzer: Analyzer | None,
+        fetcher: Fetcher | None,
+        extractor: Extractor | None,
+        clock: Callable[[], datetime],
+        embedder: Embedder | None,
+    ) -> Core:
+        """The parts, each registered to be closed (in reverse) as soon as it exists."""
         from bot.analyzers import build_analyzer
         from bot.ingest.extract import Extractor as HtmlExtractor
         from bot.ingest.fetch import Fetcher as SafeFetcher
 
-        store = await Store.open(config.storage.path)
         fetcher = fetcher or SafeFetcher(config.fetch)
+        owned.push_async_callback(fetcher.aclose)
         extractor = extractor or HtmlExtractor(config.extract)
+        owned.push_async_callback(extractor.aclose)
         analyzer = analyzer or build_analyzer(config)
+        owned.push_async_callback(analyzer.aclose)
         related = RelatedIndex(store, config, embedder)
         resolver = Resolver(
             store, fetcher, extractor, analyzer, config, clock, on_new=related.remember
         )
-        core = cls(config, store, resolver, clock, related)
-        core._parts = Parts(fetcher, extractor, analyzer)
-        return core
+        return cls(config, store, resolver, clock, related, owned)
 
     async def aclose(self) -> None:
-        """Close what open() built, then the store."""
-        if self._parts is not None:
-            for part in (self._parts.fetcher, self._parts.analyzer):
-                close = getattr(part, "aclose", None)
-                if close is not None:
-                    await close()
-            shutdown = getattr(self._parts.extractor, "close", None)
-            if shutdown is not None:
-                shutdown()
-        await self.store.close()
+        """Close every part this core owns, in reverse order of building: the store last."""
+        await self._owned.aclose()
+
+    async def __aenter__(self) -> Core:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.aclose()
 
     async def handle(self, request: Request) -> list[Reply]:
         """Answer one request; every failure becomes a short, specific error reply."""
@@ -129,9 +162,13 @@ class Core:
 
     # --- the pieces handlers share ------------------------------------------------------
 
-    async def resolve(self, url: str, request: Request, refresh: bool = False) -> Resolution:
+    async def resolve(
+        self, url: str, request: Request, refresh: bool = False, budget: Budget | None = None
+    ) -> Resolution:
+        """The analysis of `url` for `request`: stored, or generated within `budget`
+        (by default the requesting user's, as a chat user)."""
         resolution = await self.resolver.resolve(
-            url, user=request.user, channel=str(request.channel), refresh=refresh
+            url, user=request.user, channel=str(request.channel), refresh=refresh, budget=budget
         )
         self.store.usage.record_request(
             resolution.analysis.id,

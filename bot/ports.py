@@ -1,7 +1,9 @@
-"""All the core knows of the outside: analysers, and the adapters that send.
+"""All the core knows of the outside: the parts of the pipeline, and the adapters.
 
 Each protocol is small on purpose: the Claude analyser and the offline one are
-interchangeable, and so are Telegram, Discord and the console.
+interchangeable, and so are Telegram, Discord and the console. Every part the core
+owns closes the same way, with `aclose()` (see `Closeable`). The store's own
+contract is bot.store.contract.
 """
 
 from __future__ import annotations
@@ -11,10 +13,53 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.errors import PrismError
-from bot.models import Article, ChannelRef, Draft, Reply
+from bot.models import Article, ChannelRef, Draft, Page, Reply
 
 
-class Analyzer(Protocol):
+class Closeable(Protocol):
+    """A part with resources to release: the owner calls `aclose()` once, at shutdown."""
+
+    async def aclose(self) -> None:
+        """Release connections, threads and files; safe to call once."""
+        ...
+
+
+class HostResolver(Protocol):
+    """Turns a host name into addresses; injectable so tests control what names mean."""
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """Every address of `host` (numeric strings), or an empty list."""
+        ...
+
+
+class Fetcher(Closeable, Protocol):
+    """Fetches one public page, refusing anything the SSRF rules forbid."""
+
+    async def fetch(self, url: str) -> Page:
+        """The page at `url` after redirects; a PrismError subclass when refused."""
+        ...
+
+
+class Extractor(Closeable, Protocol):
+    """Turns a fetched page into an article (text and metadata)."""
+
+    async def extract(self, page: Page) -> Article:
+        """The article on `page`, or NotAnArticle."""
+        ...
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors of a fixed size. CPU-bound: called off the loop."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """One vector per text, in input order."""
+        ...
+
+
+class Analyzer(Closeable, Protocol):
     """Writes a Draft for an article. Constructed with the categories and language."""
 
     backend: str  # "offline" | "claude"
@@ -28,8 +73,6 @@ class Analyzer(Protocol):
     async def analyze_many(self, articles: Sequence[Article]) -> list[Draft | PrismError]:
         """Many articles for non-interactive work (feeds, re-analysis), in input order."""
         ...
-
-    async def aclose(self) -> None: ...
 
 
 class Sender(Protocol):

@@ -210,7 +210,7 @@ async def test_categories_lists_the_configured_names(core: Core) -> None:
 async def test_new_analyses_get_embeddings_when_an_embedder_is_set(
     config: Config, article_site: Site
 ) -> None:
-    from bot.related.embeddings import HashingEmbedder
+    from tests.support.embedders import HashingEmbedder
 
     embedded: list[str] = []
 

@@ -12,8 +12,9 @@ from bot.config import Config
 from bot.errors import ConfigError
 from bot.models import Analysis, Article, Draft, Generator, Section
 from bot.related import RelatedIndex
-from bot.related.embeddings import HashingEmbedder, reciprocal_rank_fusion
+from bot.related.embeddings import reciprocal_rank_fusion
 from bot.store import Store
+from tests.support.embedders import HashingEmbedder
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 

@@ -17,8 +17,8 @@ from bot.config import Config
 from bot.ingest.seeds import load_seed
 from bot.models import Analysis, Article, Draft, Generator, Section
 from bot.related import RelatedIndex
-from bot.related.embeddings import HashingEmbedder
 from bot.store import Store
+from tests.support.embedders import HashingEmbedder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "related"
 NOW = datetime(2026, 3, 1, tzinfo=UTC)

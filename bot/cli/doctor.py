@@ -44,7 +44,7 @@ async def _storage(config: Config) -> Check:
     except Exception as exc:
         return ("storage", False, f"{path}: {exc}")
     try:
-        version = (await store.db.fetchone("PRAGMA user_version"))[0]
+        version = await store.schema_version()
         count = await store.analyses.count()
     finally:
         await store.close()

@@ -239,6 +239,10 @@ class Extractor:
         if self._own:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
+    async def aclose(self) -> None:
+        """`close`, under the name every part the core owns answers to."""
+        self.close()
+
 
 def _without_title(text: str, title: str | None) -> str:
     """The text without a first line that only repeats the title (the page's <h1>)."""

@@ -19,10 +19,9 @@ import re
 import socket
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Protocol
 
 import certifi
 import httpcore
@@ -41,6 +40,7 @@ from bot.errors import (
 )
 from bot.ingest.links import ParsedUrl, parse_url
 from bot.models import Page
+from bot.ports import HostResolver
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -89,16 +89,11 @@ _CHUNK = 64 * 1024
 _PINNED: ContextVar[tuple[str, int, str] | None] = ContextVar("prism_fetch_pin", default=None)
 
 
-class HostResolver(Protocol):
-    """Turns a host name into addresses; injectable so tests control what names mean."""
-
-    async def resolve(self, host: str, port: int) -> list[str]: ...
-
-
 class SystemResolver:
     """The operating system's resolver, off the event loop (loop.getaddrinfo)."""
 
     async def resolve(self, host: str, port: int) -> list[str]:
+        """Every address of `host`, from the operating system."""
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -185,6 +180,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        """Dial the pinned address, only for the host and port it was vetted for."""
         pin = _PINNED.get()
         if pin is None or (pin[0], pin[1]) != (host, port):
             raise httpcore.ConnectError("refusing to dial an address that was not checked")
@@ -199,20 +195,25 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
+        """Refused: a unix socket is never fetched."""
         raise httpcore.ConnectError("unix sockets are never fetched")
 
     async def sleep(self, seconds: float) -> None:
+        """The inner backend's sleep."""
         await self._inner.sleep(seconds)
 
 
-class PinnedTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, with a connection pool whose backend is PinnedBackend."""
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over an httpcore pool we build, whose backend is PinnedBackend.
+
+    Only public interfaces: httpx.AsyncBaseTransport / AsyncByteStream / Response and
+    httpcore.AsyncConnectionPool / Request / URL and its exceptions; they hold for
+    httpx >=0.27,<1 and httpcore >=1.0,<2, the bounds to declare for both. No proxy
+    is ever used: it would dial an address we did not check.
+    """
 
     def __init__(self, backend: httpcore.AsyncNetworkBackend | None = None) -> None:
         context = ssl.create_default_context(cafile=certifi.where())
-        super().__init__(verify=context, trust_env=False)  # a proxy would bypass the pin
-        if not isinstance(getattr(self, "_pool", None), httpcore.AsyncConnectionPool):
-            raise RuntimeError("httpx changed its transport internals: cannot pin addresses")
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=context,
             max_connections=100,
@@ -220,6 +221,83 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=5.0,
             network_backend=PinnedBackend(backend),
         )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` through the pinned pool; httpcore's errors become httpx's."""
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=_body(request),
+            extensions=request.extensions,
+        )
+        with _httpx_errors(request):
+            response = await self._pool.handle_async_request(core_request)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseBody(response, request),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self._pool.aclose()
+
+
+class _ResponseBody(httpx.AsyncByteStream):
+    """httpcore's response body as httpx reads it, with errors translated."""
+
+    def __init__(self, response: httpcore.Response, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_errors(self._request):
+            async for chunk in self._response.aiter_stream():
+                yield chunk
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+async def _body(request: httpx.Request) -> AsyncIterator[bytes]:
+    async for chunk in request.stream:  # type: ignore[union-attr]  # always async here
+        yield chunk
+
+
+# httpcore's transport errors and the httpx ones that callers catch, most specific first.
+_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.ProxyError, httpx.ProxyError),
+)
+
+
+@contextlib.contextmanager
+def _httpx_errors(request: httpx.Request) -> Iterator[None]:
+    """Re-raise httpcore's exceptions as the matching httpx ones (cause kept)."""
+    try:
+        yield
+    except Exception as exc:
+        for core_error, httpx_error in _ERRORS:
+            if isinstance(exc, core_error):
+                raise httpx_error(str(exc) or type(exc).__name__, request=request) from exc
+        raise
 
 
 # --- the fetcher --------------------------------------------------------------------------
@@ -256,6 +334,7 @@ class Fetcher:
         self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}
 
     async def aclose(self) -> None:
+        """Close the HTTP client and its connection pool."""
         await self._client.aclose()
 
     async def fetch(self, url: str) -> Page:

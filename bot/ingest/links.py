@@ -78,6 +78,7 @@ class ParsedUrl:
 
     @property
     def netloc(self) -> str:
+        """host[:port] as it appears in the URL (brackets for IPv6)."""
         host = f"[{self.host}]" if ":" in self.host else self.host
         return host if DEFAULT_PORTS[self.scheme] == self.port else f"{host}:{self.port}"
 

@@ -1,6 +1,7 @@
-"""Link -> canonical URL -> stored analysis, or fetch -> extract -> analyse -> store.
+"""Link -> canonical URL -> stored analysis, or the pipeline, for someone who pays.
 
-The same link asked for by many people at once is fetched and analysed once (single
+The pipeline (bot.ingest.pipeline) does the work; the resolver adds what many callers
+need around it. The same link asked for by many people at once is fetched and analysed once (single
 flight per canonical URL); a link that failed is remembered for a while (negative
 cache), so a flood of bad links costs little. Nothing is stored unless the whole
 pipeline succeeded: the analysis, its article and its URLs go in one transaction.
@@ -12,14 +13,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime
 
 from bot.config import Config
 from bot.errors import (
     BlockedAddress,
-    BudgetReached,
     FetchFailed,
     NotAnArticle,
     PageNotFound,
@@ -29,10 +28,12 @@ from bot.errors import (
     TooManyRedirects,
 )
 from bot.ingest import links
+from bot.ingest.budgets import Budget, BudgetCheck
+from bot.ingest.pipeline import Pipeline
 from bot.logs import event
-from bot.models import Analysis, Article, Draft, Page
-from bot.ports import Analyzer
-from bot.store import Store, utcnow
+from bot.models import Analysis
+from bot.ports import Analyzer, Extractor, Fetcher
+from bot.store import StoreContract, utcnow
 
 log = logging.getLogger("prism.resolver")
 
@@ -50,24 +51,23 @@ _REMEMBERED = (
 )
 
 
-class Fetcher(Protocol):
-    async def fetch(self, url: str) -> Page: ...
-
-
-class Extractor(Protocol):
-    async def extract(self, page: Page) -> Article: ...
+__all__ = ["Budget", "Extractor", "Fetcher", "Resolution", "Resolver"]
 
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
+    """An answer to a link: the analysis, and whether it came from the store."""
+
     analysis: Analysis
     cached: bool  # answered from the store, no generation
 
 
 class Resolver:
+    """Single flight, negative cache, budgets and usage around the pipeline."""
+
     def __init__(
         self,
-        store: Store,
+        store: StoreContract,
         fetcher: Fetcher,
         extractor: Extractor,
         analyzer: Analyzer,
@@ -77,18 +77,26 @@ class Resolver:
     ) -> None:
         self.store = store
         self.on_new = on_new  # told once per generated analysis (embeddings)
-        self.fetcher = fetcher
-        self.extractor = extractor
-        self.analyzer = analyzer
+        self.pipeline = Pipeline(store, fetcher, extractor, analyzer, config, clock)
         self.config = config
         self.clock = clock
+        self.check_budget = BudgetCheck(store.usage, config.limits, clock)
         self._inflight: dict[str, asyncio.Task[tuple[Analysis, bool]]] = {}
         self._failed: dict[str, tuple[float, PrismError]] = {}
 
     async def resolve(
-        self, url: str, *, user: str = "cli", channel: str = "cli", refresh: bool = False
+        self,
+        url: str,
+        *,
+        user: str = "cli",
+        channel: str = "cli",
+        refresh: bool = False,
+        budget: Budget | None = None,
     ) -> Resolution:
-        """The analysis for `url`, generating it when new (or when `refresh`)."""
+        """The analysis for `url`, generating it when new (or when `refresh`).
+
+        `budget` says who pays for a generation; by default `user`, as a chat user.
+        """
         canonical = links.canonicalize(url)
         if not refresh:
             stored = await self.store.analyses.by_url(canonical)
@@ -97,7 +105,9 @@ class Resolver:
         self._check_negative_cache(canonical)
         task = self._inflight.get(canonical)
         if task is None:
-            task = asyncio.create_task(self._generate(url, canonical, user, channel, refresh))
+            payer = budget or Budget.chat_user(user, self.config.limits)
+            work = self._generate(url, canonical, payer, channel, refresh)
+            task = asyncio.create_task(work)
             self._inflight[canonical] = task
             task.add_done_callback(lambda _: self._inflight.pop(canonical, None))
         # shield: one caller giving up must not cancel the work others wait for
@@ -124,13 +134,20 @@ class Resolver:
         self._failed[canonical] = (now + self.config.fetch.negative_cache_s, error)
 
     async def _generate(
-        self, url: str, canonical: str, user: str, channel: str, refresh: bool
+        self, url: str, canonical: str, budget: Budget, channel: str, refresh: bool
     ) -> tuple[Analysis, bool]:
         """The analysis, and whether it was generated (not found under the page's
         canonical URL); run once per canonical URL however many callers wait."""
         started = time.perf_counter()
+        user = budget.payer
+
+        async def gate() -> None:
+            await self.check_budget(budget)
+
         try:
-            analysis, generated = await self._pipeline(url, canonical, user, refresh)
+            analysis, generated = await self.pipeline.run(
+                url, refresh=refresh, gate=gate, canonical=canonical
+            )
         except PrismError as exc:
             if isinstance(exc, _REMEMBERED):
                 self._remember_failure(canonical, exc)
@@ -158,65 +175,3 @@ class Resolver:
             ms=round((time.perf_counter() - started) * 1000),
         )
         return analysis, True
-
-    async def _pipeline(
-        self, url: str, canonical: str, user: str, refresh: bool
-    ) -> tuple[Analysis, bool]:
-        stored = await self.store.analyses.by_url(canonical) if refresh else None
-        if stored is not None:
-            article = await self.store.analyses.article(stored.article_id)
-            if article is not None:  # redo from the stored text: no second fetch
-                await self._check_budget(user)
-                draft = await self.analyzer.analyze(article)
-                return await self._save(article, draft, (url, canonical)), True
-        await self._check_budget(user)
-        page = await self.fetcher.fetch(url)
-        event(log, "fetch", url=canonical, status=page.status, bytes=len(page.body))
-        article = await self.extractor.extract(page)
-        article = replace(article, url=url, canonical_url=_page_canonical(article, canonical))
-        if not refresh and article.canonical_url != canonical:
-            # e.g. an AMP page whose canonical article was analysed already
-            known = await self.store.analyses.by_url(article.canonical_url)
-            if known is not None:
-                await self.store.analyses.add_url(known.article_id, canonical)
-                await self.store.analyses.add_url(known.article_id, url)
-                return known, False
-        draft = await self.analyzer.analyze(article)
-        return await self._save(article, draft, (url, canonical)), True
-
-    async def _save(self, article: Article, draft: Draft, urls: tuple[str, ...]) -> Analysis:
-        category = self.config.category(draft.category) or self.config.categories.names[0]
-        return await self.store.analyses.save(
-            article, replace(draft, category=category), urls, created_at=self.clock()
-        )
-
-    async def _check_budget(self, user: str) -> None:
-        """New analyses cost money and time: per user per hour, and per day overall."""
-        now = self.clock()
-        limits = self.config.limits
-        hour_ago = now - timedelta(hours=1)
-        recent = await self.store.usage.generations_since(hour_ago, user=user)
-        if len(recent) >= limits.user_per_hour:
-            resets = recent[0] + timedelta(hours=1)
-            raise BudgetReached(
-                f"you have asked for {limits.user_per_hour} new analyses in the last hour; "
-                f"try again after {resets:%H:%M} UTC (stored analyses still answer at once)",
-                resets,
-            )
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        today = await self.store.usage.generations_since(day_start - timedelta(microseconds=1))
-        if len(today) >= limits.global_per_day:
-            resets = day_start + timedelta(days=1)
-            raise BudgetReached(
-                f"the daily budget of {limits.global_per_day} new analyses is used up; "
-                f"it resets at {resets:%H:%M} UTC (stored analyses still answer at once)",
-                resets,
-            )
-
-
-def _page_canonical(article: Article, requested: str) -> str:
-    """Prefer the page's own canonical URL, when it is a usable http(s) link."""
-    try:
-        return links.canonicalize(article.canonical_url) if article.canonical_url else requested
-    except PrismError:
-        return requested

@@ -21,7 +21,7 @@ from typing import Any
 from bot.errors import PrismError
 from bot.ingest import links
 from bot.models import Article, Draft, Generator, Section
-from bot.store import Store
+from bot.store import StoreContract
 from bot.text import word_count
 
 __all__ = ["SEED_GENERATOR", "InvalidSeed", "Seed", "SeedReport", "import_seeds", "load_seed"]
@@ -54,18 +54,22 @@ class InvalidSeed(PrismError):
 
 @dataclass(frozen=True, slots=True)
 class SeedReport:
+    """What an import did: seeds added, and seeds skipped as already stored."""
+
     added: int
     skipped: int
 
 
 @dataclass(frozen=True, slots=True)
 class Seed:
+    """One sample analysis file, parsed."""
+
     article: Article
     draft: Draft
     created_at: datetime
 
 
-async def import_seeds(store: Store, folder: Path | str | None = None) -> SeedReport:
+async def import_seeds(store: StoreContract, folder: Path | str | None = None) -> SeedReport:
     """Store every seed in `folder` (default: the shipped ones) that is not stored yet.
 
     Every file is validated before anything is stored, so a bad file adds nothing.

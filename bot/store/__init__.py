@@ -1,19 +1,36 @@
-"""The SQLite store: one Database, one repository per concept."""
+"""The store: every SQL statement of the bot, behind the contract in bot.store.contract.
+
+SQLite is the default backend: one Database, one repository per concept.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 
 from bot.store.analyses import AnalysisRepo, iso, utcnow
+from bot.store.contract import StoreContract, Totals
 from bot.store.db import Database
 from bot.store.subscriptions import DeliveryRepo, SubscriptionRepo
-from bot.store.usage import Totals, UsageRepo
+from bot.store.text import TextIndex
+from bot.store.usage import UsageRepo
+from bot.store.vectors import VectorRepo
 
-__all__ = ["AnalysisRepo", "Database", "Store", "Totals", "UsageRepo", "iso", "utcnow"]
+__all__ = [
+    "AnalysisRepo",
+    "Database",
+    "Store",
+    "StoreContract",
+    "Totals",
+    "UsageRepo",
+    "iso",
+    "open_store",
+    "utcnow",
+]
 
 
 class Store:
-    """Everything persistent, opened once per process and closed on shutdown."""
+    """Everything persistent (SQLite), opened once per process and closed on shutdown."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -21,11 +38,44 @@ class Store:
         self.usage = UsageRepo(db)
         self.subscriptions = SubscriptionRepo(db)
         self.deliveries = DeliveryRepo(db)
+        self.text = TextIndex(db)
+        self.vectors = VectorRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) and migrate the SQLite file at `path`."""
         return cls(await Database.open(path))
 
+    def describe(self) -> str:
+        """The SQLite file, for `doctor`."""
+        return f"sqlite {self.db.path}"
+
+    async def schema_version(self) -> int:
+        """The number of the newest migration applied (SQLite's user_version)."""
+        return await self.db.user_version()
+
     async def close(self) -> None:
+        """Write pending request counts, then close the connection."""
         await self.usage.close()
+        self.text.close()
         await self.db.close()
+
+    async def aclose(self) -> None:
+        """The same as `close`, under the name every other part uses."""
+        await self.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+async def open_store(path: str | Path) -> StoreContract:
+    """The configured backend, opened and migrated (SQLite today; mypy checks the fit)."""
+    return await Store.open(path)

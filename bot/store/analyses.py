@@ -33,6 +33,7 @@ MAX_SEARCH_WORDS = 16  # a longer query is cut, not refused
 
 
 def utcnow() -> datetime:
+    """Now, in UTC: the store's default clock."""
     return datetime.now(UTC)
 
 
@@ -42,6 +43,8 @@ def iso(moment: datetime) -> str:
 
 
 class AnalysisRepo:
+    """Articles, their URLs and analyses (SQLite), with the FTS rows kept in step."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -55,10 +58,12 @@ class AnalysisRepo:
         return _analysis(row) if row else None
 
     async def by_id(self, analysis_id: int) -> Analysis | None:
+        """One analysis by id."""
         row = await self.db.fetchmaybe(_SELECT + " WHERE an.id = ?", (analysis_id,))
         return _analysis(row) if row else None
 
     async def many(self, ids: list[int]) -> dict[int, Analysis]:
+        """Several analyses by id (missing ids are left out)."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
@@ -66,6 +71,7 @@ class AnalysisRepo:
         return {row["id"]: _analysis(row) for row in rows}
 
     async def article(self, article_id: int) -> Article | None:
+        """The stored article (its extracted text), to re-analyse without fetching."""
         row = await self.db.fetchmaybe("SELECT * FROM articles WHERE id = ?", (article_id,))
         if row is None:
             return None
@@ -142,6 +148,7 @@ class AnalysisRepo:
         return True
 
     async def count(self) -> int:
+        """How many analyses are stored."""
         return int((await self.db.fetchone("SELECT count(*) FROM analyses"))[0])
 
     async def recent(self, limit: int = 20, category: str | None = None) -> list[Analysis]:

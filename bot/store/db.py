@@ -34,6 +34,7 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
+        """Connect, set the pragmas, apply pending migrations."""
         path = str(path)
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -52,12 +53,13 @@ class Database:
         return db
 
     async def close(self) -> None:
+        """Close the connection once no write is in progress."""
         async with self._write:
             await self.conn.close()
 
     async def migrate(self) -> list[int]:
         """Apply every numbered migration newer than the schema's user_version."""
-        current = (await self.fetchone("PRAGMA user_version"))[0]
+        current = await self.user_version()
         applied = []
         for number, sql in _migrations():
             if number <= current:
@@ -69,6 +71,10 @@ class Database:
             applied.append(number)
             event(log, "migration", version=number)
         return applied
+
+    async def user_version(self) -> int:
+        """The number of the newest migration applied."""
+        return int((await self.fetchone("PRAGMA user_version"))[0])
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -94,15 +100,18 @@ class Database:
     # the cache-hit path is dominated by these hops.
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row:
+        """The first row of a query that always returns one."""
         row = await self.fetchmaybe(sql, params)
         assert row is not None, sql
         return row
 
     async def fetchmaybe(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        """The first row, or None."""
         rows = await self.conn.execute_fetchall(sql, tuple(params))
         return next(iter(rows), None)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        """Every row."""
         return list(await self.conn.execute_fetchall(sql, tuple(params)))
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:

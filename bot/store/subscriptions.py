@@ -9,65 +9,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.models import ChannelRef, Subscription
 from bot.store.analyses import iso
+from bot.store.contract import Claim, Delivery, Scheduled
 from bot.store.db import Database
+
+__all__ = ["Claim", "Delivery", "DeliveryRepo", "Scheduled", "SubscriptionRepo"]
 
 FINAL = ("sent", "failed", "skipped", "empty")
 DELIVERED = ("sent", "empty")  # the next digest starts where these ended
 
 
-@dataclass(frozen=True, slots=True)
-class Scheduled:
-    """An active subscription with what the ledger knows of it: enough to tell what is due."""
-
-    subscription: Subscription
-    active_since: datetime
-    last_period: str | None  # the latest period with a ledger row, if any
-    last_status: str | None
-    last_until: datetime | None  # where the last delivered (sent or empty) digest ended
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """One ledger row: a subscription's digest for one local date."""
-
-    id: int
-    subscription_id: int
-    period: str  # local date, YYYY-MM-DD
-    due_at: datetime
-    status: str
-    attempts: int
-    since: datetime
-    until: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A period the caller is about to deliver (new or left pending by a crash)."""
-
-    subscription_id: int
-    period: str
-    due_at: datetime
-    since: datetime
-    until: datetime
-
-
 class SubscriptionRepo:
+    """One subscription row per channel (SQLite)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
     async def get(self, channel: ChannelRef) -> Subscription | None:
+        """The channel's subscription, active or not."""
         row = await self.db.fetchmaybe(
             "SELECT * FROM subscriptions WHERE channel = ?", (str(channel),)
         )
         return _subscription(row) if row else None
 
     async def by_id(self, subscription_id: int) -> Subscription | None:
+        """A subscription by id."""
         row = await self.db.fetchmaybe(
             "SELECT * FROM subscriptions WHERE id = ?", (subscription_id,)
         )
@@ -120,6 +90,7 @@ class SubscriptionRepo:
         )
 
     async def deactivate(self, channel: ChannelRef, now: datetime) -> bool:
+        """Stop a channel's digests (it is gone); False if none was active."""
         changed = await self.db.execute(
             "UPDATE subscriptions SET active = 0, updated_at = ? WHERE channel = ? AND active = 1",
             (iso(now), str(channel)),
@@ -176,11 +147,14 @@ class SubscriptionRepo:
         ]
 
     async def count_active(self) -> int:
+        """How many subscriptions are active."""
         row = await self.db.fetchone("SELECT count(*) FROM subscriptions WHERE active = 1")
         return int(row[0])
 
 
 class DeliveryRepo:
+    """The delivery ledger (SQLite): one row per subscription and period."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -289,6 +263,7 @@ class DeliveryRepo:
         return _time(row[0]) if row and row[0] else None
 
     async def for_subscription(self, subscription_id: int) -> list[Delivery]:
+        """Every ledger row of one subscription, by period."""
         rows = await self.db.fetchall(
             "SELECT * FROM deliveries WHERE subscription_id = ? ORDER BY period",
             (subscription_id,),

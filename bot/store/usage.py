@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.models import Generator
 from bot.store.analyses import iso, utcnow
+from bot.store.contract import Totals
 from bot.store.db import Database
 
-
-@dataclass(frozen=True)
-class Totals:
-    analyses: int
-    requests: int
-    generations: int
-    failures: int
-    deliveries_sent: int
-    deliveries_failed: int
-    input_tokens: int
-    output_tokens: int
-    cache_creation_tokens: int
-    cache_read_tokens: int
-    by_backend: dict[str, int]
+__all__ = ["Totals", "UsageRepo"]
 
 
 class UsageRepo:
@@ -76,6 +63,7 @@ class UsageRepo:
             )
 
     async def close(self) -> None:
+        """Write what is counted and wait for flushes in flight."""
         await self.flush()
         if self._flushing:
             await asyncio.gather(*self._flushing)
@@ -91,6 +79,7 @@ class UsageRepo:
         detail: str | None = None,
         at: datetime | None = None,
     ) -> None:
+        """One usage row: a generation (with its model usage) or a failure."""
         u = generator.usage if generator else None
         await self.db.execute(
             """INSERT INTO usage(at, kind, user, channel, analysis_id, backend, model,
@@ -124,6 +113,7 @@ class UsageRepo:
         return [datetime.fromisoformat(r[0]) for r in rows]
 
     async def totals(self) -> Totals:
+        """Counts and token sums so far, pending requests included."""
         await self.flush()
         row = await self.db.fetchone(
             """SELECT

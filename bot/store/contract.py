@@ -1,0 +1,378 @@
+"""The store contract: what every backend (SQLite today, PostgreSQL next) implements.
+
+The rest of the bot speaks these repository methods and value types, never SQL. A
+backend is one object with the six repositories below, a schema version and a close;
+tests/store_contract runs the same behaviour suite against each backend.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.models import Analysis, Article, ChannelRef, Draft, Generator, Subscription
+
+# --- value types --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What `stats` reports: counts so far and model usage."""
+
+    analyses: int
+    requests: int
+    generations: int
+    failures: int
+    deliveries_sent: int
+    deliveries_failed: int
+    input_tokens: int
+    output_tokens: int
+    cache_creation_tokens: int
+    cache_read_tokens: int
+    by_backend: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Scheduled:
+    """An active subscription with what the ledger knows of it: enough to tell what is due."""
+
+    subscription: Subscription
+    active_since: datetime
+    last_period: str | None  # the latest period with a ledger row, if any
+    last_status: str | None
+    last_until: datetime | None  # where the last delivered (sent or empty) digest ended
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One ledger row: a subscription's digest for one local date."""
+
+    id: int
+    subscription_id: int
+    period: str  # local date, YYYY-MM-DD
+    due_at: datetime
+    status: str
+    attempts: int
+    since: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A period the caller is about to deliver (new or left pending by a crash)."""
+
+    subscription_id: int
+    period: str
+    due_at: datetime
+    since: datetime
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """The columns related-ranking reads of a candidate; `Analysis` has the same names."""
+
+    id: int
+    article_id: int
+    canonical_url: str
+    headline: str
+    category: str
+    tags: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVector:
+    """One stored embedding: its write sequence number, analysis id and unit vector."""
+
+    seq: int
+    analysis_id: int
+    vector: array[float]
+
+
+# --- repositories ---------------------------------------------------------------------------
+
+
+class AnalysesContract(Protocol):
+    """Articles, the URLs that led to them, and their analyses."""
+
+    async def by_url(self, url: str) -> Analysis | None:
+        """The analysis for a canonical URL, or for any URL that once led to it."""
+        ...
+
+    async def by_id(self, analysis_id: int) -> Analysis | None:
+        """One analysis by id."""
+        ...
+
+    async def many(self, ids: list[int]) -> dict[int, Analysis]:
+        """Several analyses by id (missing ids are left out)."""
+        ...
+
+    async def article(self, article_id: int) -> Article | None:
+        """The stored article (its extracted text), to re-analyse without fetching."""
+        ...
+
+    async def save(
+        self,
+        article: Article,
+        draft: Draft,
+        urls: tuple[str, ...] = (),
+        created_at: datetime | None = None,
+    ) -> Analysis:
+        """Article, URLs, analysis and index rows in one transaction; replaces in place."""
+        ...
+
+    async def add_url(self, article_id: int, url: str) -> None:
+        """Remember another URL that led to a known article."""
+        ...
+
+    async def forget(self, analysis_id: int) -> bool:
+        """Remove an analysis, its article and its URLs; False if there was none."""
+        ...
+
+    async def count(self) -> int:
+        """How many analyses are stored."""
+        ...
+
+    async def recent(self, limit: int = 20, category: str | None = None) -> list[Analysis]:
+        """Newest first, optionally of one category."""
+        ...
+
+    async def category_counts(self) -> dict[str, int]:
+        """How many analyses each stored category holds."""
+        ...
+
+    async def search(self, text: str, limit: int = 20) -> list[Analysis]:
+        """Analyses holding every word of `text`, best first; no text is query syntax."""
+        ...
+
+    async def created_between(
+        self, categories: tuple[str, ...], since: datetime, until: datetime
+    ) -> list[Analysis]:
+        """Analyses in `categories` created in (since, until], newest first."""
+        ...
+
+
+class UsageContract(Protocol):
+    """Requests and generations, for budgets and `stats`."""
+
+    def record_request(self, analysis_id: int, user: str, channel: str, detail: str) -> None:
+        """Count one answered request soon (batched); `flush` writes it now."""
+        ...
+
+    async def flush(self) -> None:
+        """Write every counted request now."""
+        ...
+
+    async def record(
+        self,
+        kind: str,
+        *,
+        user: str | None = None,
+        channel: str | None = None,
+        analysis_id: int | None = None,
+        generator: Generator | None = None,
+        detail: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """One usage row: a generation (with its model usage) or a failure."""
+        ...
+
+    async def generations_since(self, since: datetime, user: str | None = None) -> list[datetime]:
+        """When generations happened after `since` (for one user, or for everyone)."""
+        ...
+
+    async def totals(self) -> Totals:
+        """Counts and token sums so far."""
+        ...
+
+
+class SubscriptionsContract(Protocol):
+    """One subscription per channel."""
+
+    async def get(self, channel: ChannelRef) -> Subscription | None:
+        """The channel's subscription, active or not."""
+        ...
+
+    async def by_id(self, subscription_id: int) -> Subscription | None:
+        """A subscription by id."""
+        ...
+
+    async def save(
+        self,
+        channel: ChannelRef,
+        categories: tuple[str, ...],
+        time: str,
+        timezone: str,
+        now: datetime,
+        restart: bool,
+    ) -> Subscription:
+        """Create or update the channel's row, active; `restart` moves active_since."""
+        ...
+
+    async def set_categories(
+        self, channel: ChannelRef, categories: tuple[str, ...], now: datetime
+    ) -> None:
+        """Keep these categories; none left means the channel is unsubscribed."""
+        ...
+
+    async def deactivate(self, channel: ChannelRef, now: datetime) -> bool:
+        """Stop a channel's digests (it is gone); False if it had none active."""
+        ...
+
+    async def move(self, channel: ChannelRef, new: ChannelRef, now: datetime) -> bool:
+        """Point the subscription at the channel's new id, merging if one exists there."""
+        ...
+
+    async def scheduled(self, channel: ChannelRef | None = None) -> list[Scheduled]:
+        """Every active subscription (or one channel's) with its latest ledger row."""
+        ...
+
+    async def count_active(self) -> int:
+        """How many subscriptions are active."""
+        ...
+
+
+class DeliveriesContract(Protocol):
+    """The delivery ledger: one row per subscription and period."""
+
+    async def claim(self, claims: Iterable[Claim], now: datetime) -> list[Delivery]:
+        """Write new periods as pending and take over pending ones, in one transaction."""
+        ...
+
+    async def finish(
+        self,
+        delivery_id: int,
+        status: str,
+        now: datetime,
+        items: int = 0,
+        error: str | None = None,
+    ) -> None:
+        """Record the outcome of a pending row."""
+        ...
+
+    async def retrying(self, delivery_id: int, error: str, now: datetime) -> None:
+        """A transient failure: one more attempt is about to be made."""
+        ...
+
+    async def record(
+        self,
+        subscription_id: int,
+        period: str,
+        due_at: datetime,
+        status: str,
+        now: datetime,
+        error: str | None = None,
+    ) -> bool:
+        """A period decided without sending; False if it had a row already."""
+        ...
+
+    async def last_until(self, subscription_id: int) -> datetime | None:
+        """Where the subscription's last delivered digest ended (None: never)."""
+        ...
+
+    async def for_subscription(self, subscription_id: int) -> list[Delivery]:
+        """Every ledger row of one subscription, by period."""
+        ...
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per status, for `stats`."""
+        ...
+
+
+class TextIndexContract(Protocol):
+    """Full-text search as related-ranking uses it (SQLite FTS5; PostgreSQL tsvector).
+
+    Columns are headline, tags, dek and body, in that order wherever weights appear.
+    """
+
+    async def terms(self, texts: Sequence[str]) -> list[set[str]]:
+        """The index terms of each text, by the backend's own tokenizer and stemmer."""
+        ...
+
+    async def document_frequencies(self, terms: Sequence[str]) -> tuple[dict[str, int], int]:
+        """(term -> analyses holding it, for known terms; archive size, never shrinking)."""
+        ...
+
+    async def match(
+        self,
+        phrases: Sequence[str],
+        column_weights: tuple[float, float, float, float],
+        exclude_id: int,
+        limit: int,
+    ) -> dict[int, float]:
+        """Analyses holding any phrase: id -> score (higher is better), best first."""
+        ...
+
+    async def briefs(self, ids: Sequence[int]) -> list[Brief]:
+        """What scoring needs of each analysis (missing ids are left out)."""
+        ...
+
+
+class VectorsContract(Protocol):
+    """Embedding vectors, one per analysis and model."""
+
+    async def save(self, model: str, vectors: Sequence[tuple[int, Sequence[float]]]) -> None:
+        """Store (analysis id, unit vector) pairs, replacing older ones, in one go."""
+        ...
+
+    async def missing(self, model: str, limit: int) -> list[int]:
+        """Ids of analyses without a vector from `model`, oldest first."""
+        ...
+
+    async def since(self, model: str, after: int) -> list[StoredVector]:
+        """Vectors of `model` written after sequence number `after`, in write order."""
+        ...
+
+    async def count(self, model: str | None = None) -> int:
+        """How many vectors are stored (of one model, or of all)."""
+        ...
+
+
+class StoreContract(Protocol):
+    """One opened backend: its repositories, its schema version, and a close."""
+
+    @property
+    def analyses(self) -> AnalysesContract:
+        """Articles and analyses."""
+        ...
+
+    @property
+    def usage(self) -> UsageContract:
+        """Requests and generations."""
+        ...
+
+    @property
+    def subscriptions(self) -> SubscriptionsContract:
+        """Digest subscriptions."""
+        ...
+
+    @property
+    def deliveries(self) -> DeliveriesContract:
+        """The delivery ledger."""
+        ...
+
+    @property
+    def text(self) -> TextIndexContract:
+        """The full-text index."""
+        ...
+
+    @property
+    def vectors(self) -> VectorsContract:
+        """Embedding vectors."""
+        ...
+
+    def describe(self) -> str:
+        """Where the data lives, for `doctor` (no secrets)."""
+        ...
+
+    async def schema_version(self) -> int:
+        """The number of the newest migration applied."""
+        ...
+
+    async def close(self) -> None:
+        """Write what is pending and close the connection."""
+        ...
