@@ -26,16 +26,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "adapters")
 
-# Modules that still hold SQL while the store branch moves it into bot/store/.
-# The lead empties this list when that branch is merged; do not add to it.
-KNOWN_SQL_OFFENDERS = frozenset(
-    {
-        "bot.related.index",  # FTS5 candidate, fts5vocab and briefs queries
-        "bot.related.embeddings",  # vector storage
-        "bot.cli.doctor",  # PRAGMA user_version
-    }
-)
-
 _SQL = re.compile(
     r"^\s*(SELECT\s.+\sFROM\s|INSERT\s+(OR\s+\w+\s+)?INTO\s|UPDATE\s+\w+\s+SET\s|"
     r"DELETE\s+FROM\s|CREATE\s+(TABLE|INDEX|VIRTUAL|TRIGGER|VIEW)\s|PRAGMA\s+\w+|"
@@ -208,18 +198,10 @@ def test_no_sql_outside_the_store() -> None:
     offenders = sorted(
         f"{m.name}: {text}"
         for m in MODULES.values()
-        if not _within(m.name, "bot.store") and m.name not in KNOWN_SQL_OFFENDERS
+        if not _within(m.name, "bot.store")
         for text in _sql_literals(m.tree)
     )
     assert offenders == []
-
-
-def test_the_sql_allow_list_holds_only_real_offenders() -> None:
-    """An entry whose SQL has moved into the store must leave the list with it."""
-    clean = sorted(
-        name for name in KNOWN_SQL_OFFENDERS if not any(_sql_literals(MODULES[name].tree))
-    )
-    assert clean == []
 
 
 @pytest.mark.parametrize(
