@@ -57,8 +57,12 @@ def event(
         logger.log(level, "%s", text, exc_info=exc, extra=extra, stacklevel=2)
 
 
+# The password of a URL's user info (postgresql://user:PASSWORD@host/db).
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+@", re.IGNORECASE)
+
+
 class RedactFilter(logging.Filter):
-    """Replaces every configured secret, wherever it appears in a record, with ***."""
+    """Replaces every configured secret, and any password in a URL, with ***."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -67,10 +71,10 @@ class RedactFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return text
+        return _URL_PASSWORD.sub(r"\1***@", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
+        if self.secrets or _URL_PASSWORD.search(record.getMessage()):
             record.msg = self.redact(record.getMessage())
             record.args = None
             fields = getattr(record, "prism_fields", None)

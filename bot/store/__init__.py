@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.store.analyses import AnalysisRepo, iso, utcnow
 from bot.store.db import Database
@@ -29,3 +30,17 @@ class Store:
     async def close(self) -> None:
         await self.usage.close()
         await self.db.close()
+
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.store.postgres.store import PgStore
+
+
+async def open_store(config: Config) -> Store | PgStore:
+    """The store `[storage]` names: PostgreSQL when `url` is set, else SQLite at `path`."""
+    if config.storage.url:
+        from bot.store.postgres.store import PgStore  # the `postgres` extra, only when asked
+
+        return await PgStore.open(config.storage.url)
+    return await Store.open(config.storage.path)
