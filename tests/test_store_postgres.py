@@ -326,6 +326,46 @@ async def test_digest_send_beside_run_does_not_resend_a_digest_in_flight(
     assert sorted(running.channels()) == ["discord:1", "discord:2"]
 
 
+async def test_killed_mid_fanout_another_process_sends_the_rest_once(
+    backend_config: Config, any_store: Any, other_store: Any
+) -> None:
+    fast = backend_config.with_overrides(digest={"discord_rate": 100000, "retry_backoff_s": 0.001})
+    clock = Clock(utc("2026-03-27 12:00"))
+    channels = [f"discord:{n}" for n in range(1, 31)]
+    subs = SubscriptionService(any_store, fast, clock)
+    for ch in channels:
+        await subs.subscribe(request("subscribe", "Economy 08:00 UTC", ch))
+    await add_analysis(any_store, "Rates", "Economy", utc("2026-03-27 20:00"))
+    before = RecordingSender(hang_after_accept={"3", "7"}, expect=15)
+    dying = DigestService(any_store, fast, clock, concurrency=4)
+    task = asyncio.create_task(dying.send_due({"discord": before}, now=utc("2026-03-28 08:00")))
+    await asyncio.wait_for(before.arrived.wait(), 5)
+    task.cancel()  # the process dies here, its leases left behind
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    marked = set()
+    for ch in channels:
+        sub = await other_store.subscriptions.get(ChannelRef.parse(ch))
+        if [d.status for d in await other_store.deliveries.for_subscription(sub.id)] == ["sent"]:
+            marked.add(ch)
+    after = RecordingSender()
+    survivor = DigestService(other_store, fast, clock)
+    early = await survivor.send_due({"discord": after}, now=utc("2026-03-28 08:00:30"))
+    assert early.sent == []  # the dead process's leases still run
+    await survivor.send_due({"discord": after}, now=utc("2026-03-28 08:02"))
+    total = before.channels() + after.channels()
+    assert set(total) == set(channels)  # nothing lost
+    assert max(total.values()) <= 2
+    assert not marked & set(after.channels())  # nothing marked sent is sent again
+    repeated = {ch for ch, n in total.items() if n > 1}
+    assert {"discord:3", "discord:7"} <= repeated  # in flight at the kill: may come twice
+    assert repeated <= set(before.channels()) - marked  # accepted, not yet recorded
+    for ch in channels:
+        sub = await other_store.subscriptions.get(ChannelRef.parse(ch))
+        [row] = await other_store.deliveries.for_subscription(sub.id)
+        assert row.status == "sent", ch
+
+
 # --- selection, secrets and the schema ------------------------------------------------------
 
 
@@ -368,6 +408,21 @@ async def test_sqlite_is_the_default(config: Config) -> None:
         assert isinstance(store, Store)
     finally:
         await store.close()
+
+
+async def test_closing_a_postgres_store_releases_its_claims(pg_url: str) -> None:
+    from bot.store.postgres.store import PgStore
+
+    first, second = await PgStore.open(pg_url), await PgStore.open(pg_url)
+    try:
+        sid = await _subscription(first)
+        now = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+        await first.deliveries.claim([_claim(sid)], now)
+        await first.close()  # a clean stop
+        [taken] = await second.deliveries.claim([_claim(sid)], now + timedelta(seconds=1))
+        assert taken.attempts == 2
+    finally:
+        await second.close()
 
 
 async def test_processes_starting_at_once_create_the_schema_once(pg_url: str) -> None:

@@ -31,5 +31,7 @@ class PgStore:
         return describe(self.db.url)
 
     async def close(self) -> None:
+        """Flush usage, hand back unsent claimed digests to any process, close the pool."""
         await self.usage.close()
+        await self.deliveries.release()  # a clean stop need not wait out its leases
         await self.db.close()
