@@ -34,6 +34,7 @@ async def fill(store: Any, count: int, workers: int = 8) -> list[str]:
     queue = iter(rows)
 
     async def worker() -> None:
+        """Save analyses until the shared queue is empty."""
         for article, draft, created in queue:
             await store.analyses.save(article, draft, created_at=created)
 
@@ -42,6 +43,7 @@ async def fill(store: Any, count: int, workers: int = 8) -> list[str]:
 
 
 async def measure(name: str, store: Any, analyses: int, lookups: int) -> None:
+    """Fill one store, then time random cache-hit lookups on it."""
     started = time.perf_counter()
     urls = await fill(store, analyses)
     print(f"{name}: filled {analyses} analyses in {time.perf_counter() - started:.1f} s")
@@ -67,6 +69,7 @@ async def measure(name: str, store: Any, analyses: int, lookups: int) -> None:
 
 
 async def main(analyses: int, lookups: int, url: str) -> None:
+    """SQLite first, then PostgreSQL in a throwaway schema."""
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(f"{tmp}/bench.db")
         try:

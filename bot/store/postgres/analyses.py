@@ -62,16 +62,19 @@ class PgAnalysisRepo:
         return _analysis(row) if row else None
 
     async def by_id(self, analysis_id: int) -> Analysis | None:
+        """One analysis by id (links and the web name analyses by id)."""
         row = await self.db.fetchmaybe(_SELECT + " WHERE an.id = %s", (analysis_id,))
         return _analysis(row) if row else None
 
     async def many(self, ids: list[int]) -> dict[int, Analysis]:
+        """Several analyses by id in one query; ids not found are left out."""
         if not ids:
             return {}
         rows = await self.db.fetchall(_SELECT + " WHERE an.id = ANY(%s)", (list(ids),))
         return {int(row["id"]): _analysis(row) for row in rows}
 
     async def article(self, article_id: int) -> Article | None:
+        """The stored article text, for `--refresh` without fetching again."""
         row = await self.db.fetchmaybe("SELECT * FROM articles WHERE id = %s", (article_id,))
         if row is None:
             return None
@@ -136,6 +139,7 @@ class PgAnalysisRepo:
         return row is not None  # the analysis and URLs go with the article (cascade)
 
     async def count(self) -> int:
+        """How many analyses are stored (stats, doctor)."""
         return int((await self.db.fetchone("SELECT count(*) AS n FROM analyses"))["n"])
 
     async def recent(self, limit: int = 20, category: str | None = None) -> list[Analysis]:

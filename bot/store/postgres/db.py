@@ -68,6 +68,7 @@ class PgDatabase:
         return db
 
     async def close(self) -> None:
+        """Close every pooled connection (at shutdown)."""
         await self.pool.close()
 
     def __repr__(self) -> str:
@@ -111,16 +112,19 @@ class PgDatabase:
             yield conn
 
     async def fetchone(self, sql: str, params: Params = ()) -> DictRow:
+        """The first row of a query that always returns one."""
         row = await self.fetchmaybe(sql, params)
         assert row is not None, sql
         return row
 
     async def fetchmaybe(self, sql: str, params: Params = ()) -> DictRow | None:
+        """The first row, or None."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(sql, params)
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[DictRow]:
+        """Every row of a read."""
         async with self.pool.connection() as conn:
             cur = await conn.execute(sql, params)
             return await cur.fetchall()

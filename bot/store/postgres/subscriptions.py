@@ -37,12 +37,14 @@ class PgSubscriptionRepo:
         self.db = db
 
     async def get(self, channel: ChannelRef) -> Subscription | None:
+        """The channel's subscription, active or not."""
         row = await self.db.fetchmaybe(
             "SELECT * FROM subscriptions WHERE channel = %s", (str(channel),)
         )
         return _subscription(row) if row else None
 
     async def by_id(self, subscription_id: int) -> Subscription | None:
+        """A subscription by id (the ledger names subscriptions by id)."""
         row = await self.db.fetchmaybe(
             "SELECT * FROM subscriptions WHERE id = %s", (subscription_id,)
         )
@@ -94,6 +96,7 @@ class PgSubscriptionRepo:
         )
 
     async def deactivate(self, channel: ChannelRef, now: datetime) -> bool:
+        """Unsubscribe the channel; False if it had no active subscription."""
         changed = await self.db.execute(
             "UPDATE subscriptions SET active = false, updated_at = %s"
             " WHERE channel = %s AND active",
@@ -154,6 +157,7 @@ class PgSubscriptionRepo:
         ]
 
     async def count_active(self) -> int:
+        """How many channels are subscribed (stats)."""
         row = await self.db.fetchone("SELECT count(*) AS n FROM subscriptions WHERE active")
         return int(row["n"])
 
@@ -277,6 +281,7 @@ class PgDeliveryRepo:
         return row["until_at"] if row else None
 
     async def for_subscription(self, subscription_id: int) -> list[Delivery]:
+        """A subscription's ledger rows by period (tests and diagnostics)."""
         rows = await self.db.fetchall(
             "SELECT * FROM deliveries WHERE subscription_id = %s ORDER BY period",
             (subscription_id,),

@@ -60,6 +60,7 @@ class PgUsageRepo:
             )
 
     async def close(self) -> None:
+        """Write what is still counted before the pool closes."""
         await self.flush()
         if self._flushing:
             await asyncio.gather(*self._flushing)
@@ -75,6 +76,7 @@ class PgUsageRepo:
         detail: str | None = None,
         at: datetime | None = None,
     ) -> None:
+        """One request, generation or failure row, written now (budgets read it at once)."""
         u = generator.usage if generator else None
         await self.db.execute(
             """INSERT INTO usage(at, kind, "user", channel, analysis_id, backend, model,
@@ -107,6 +109,7 @@ class PgUsageRepo:
         return [r["at"] for r in rows]
 
     async def totals(self) -> Totals:
+        """The figures `stats` reports, after writing what is still counted."""
         await self.flush()
         row = await self.db.fetchone(
             """SELECT
