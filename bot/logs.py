@@ -57,8 +57,11 @@ def event(
         logger.log(level, "%s", text, exc_info=exc, extra=extra, stacklevel=2)
 
 
-# The password of a URL's user info (postgresql://user:PASSWORD@host/db).
-_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+@", re.IGNORECASE)
+# The password of a URL's user info (postgresql://user:PASSWORD@host/db) or query
+# (postgresql://host/db?password=PASSWORD).
+_URL_PASSWORD = re.compile(
+    r"(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+(@)|([?&]password=)[^&#\s]+", re.IGNORECASE
+)
 
 
 class RedactFilter(logging.Filter):
@@ -71,7 +74,7 @@ class RedactFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return _URL_PASSWORD.sub(r"\1***@", text)
+        return _URL_PASSWORD.sub(lambda m: f"{m[1] or m[3]}***{m[2] or ''}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets or _URL_PASSWORD.search(record.getMessage()):

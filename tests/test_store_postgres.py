@@ -388,6 +388,9 @@ def test_the_url_is_shown_without_its_password() -> None:
     url = "postgresql://prism:hunter22@db.example:6432/prism?sslmode=require"
     assert display_url(url) == "postgresql://prism:***@db.example:6432/prism?sslmode=require"
     assert display_url("postgresql://prism@db/prism") == "postgresql://prism@db/prism"
+    assert display_url("postgresql://db/p?user=u&password=pw1&x=1") == (
+        "postgresql://db/p?user=u&password=***&x=1"
+    )
     assert describe(url) == "PostgreSQL db.example:6432/prism"
 
 
@@ -396,9 +399,11 @@ def test_logs_never_show_a_password_from_a_url() -> None:
     setup_logging("INFO", "logfmt", [], stream=stream)
     try:
         logging.getLogger("prism.test").warning("lost postgresql://prism:hunter22@db/prism")
+        logging.getLogger("prism.test").warning("lost postgresql://db/prism?password=hunter33")
     finally:
         setup_logging("INFO", "logfmt", [], stream=io.StringIO())
-    assert "hunter22" not in stream.getvalue()
+    assert "hunter22" not in stream.getvalue() and "hunter33" not in stream.getvalue()
+    assert "postgresql://db/prism?password=***" in stream.getvalue()
     assert "postgresql://prism:***@db/prism" in stream.getvalue()
 
 

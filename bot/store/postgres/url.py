@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 SCHEMES = ("postgresql", "postgres")
+_QUERY_PASSWORD = re.compile(r"(?i)(\bpassword=)[^&#]*")
 
 
 def is_postgres_url(url: str) -> bool:
@@ -13,13 +15,13 @@ def is_postgres_url(url: str) -> bool:
 
 
 def display_url(url: str) -> str:
-    """The URL with any password replaced by ***, for doctor and logs."""
+    """The URL with any password (user info or ?password=) replaced by ***, for doctor and logs."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user, _, host = parts.netloc.rpartition("@")
-    name = user.partition(":")[0]
-    return parts._replace(netloc=f"{name}:***@{host}").geturl()
+    parts = parts._replace(query=_QUERY_PASSWORD.sub(r"\1***", parts.query))
+    if parts.password is not None:
+        user, _, host = parts.netloc.rpartition("@")
+        parts = parts._replace(netloc=f"{user.partition(':')[0]}:***@{host}")
+    return parts.geturl()
 
 
 def describe(url: str) -> str:
