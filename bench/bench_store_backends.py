@@ -66,6 +66,22 @@ async def measure(name: str, store: Any, analyses: int, lookups: int) -> None:
         f"{name}: {lookups / wall:,.0f} lookups/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms,"
         f" client CPU {cpu / lookups * 1e6:.0f} µs/lookup"
     )
+    await concurrently(name, store, urls, lookups, tasks=8)
+
+
+async def concurrently(name: str, store: Any, urls: list[str], lookups: int, tasks: int) -> None:
+    """The same lookups from several tasks at once, as a busy bot would ask."""
+    rng = random.Random(2)
+    chosen = iter([rng.choice(urls) for _ in range(lookups)])
+
+    async def worker() -> None:
+        for url in chosen:
+            assert await store.analyses.by_url(url) is not None
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(tasks)))
+    wall = time.perf_counter() - started
+    print(f"{name}: {lookups / wall:,.0f} lookups/s with {tasks} concurrent tasks")
 
 
 async def main(analyses: int, lookups: int, url: str) -> None:
