@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
@@ -40,6 +41,11 @@ DEFAULT_CATEGORIES = (
 @dataclass(frozen=True)
 class StorageConfig:
     path: str = "data/prism.db"
+    url: str = ""  # empty: SQLite at `path`; postgresql://user@host/db: PostgreSQL
+
+    def validate(self) -> None:
+        if self.url:
+            _database_url("storage", "url", self.url)
 
 
 @dataclass(frozen=True)
@@ -456,6 +462,23 @@ def check_timezone(section: str, key: str, value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"[{section}] {key}: {value!r} is not an IANA time zone") from None
+
+
+def _database_url(section: str, key: str, value: str) -> None:
+    # The message never repeats the URL: it may hold a password.
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise ConfigError(f"[{section}] {key}: not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("postgresql", "postgres"):
+        shown = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ConfigError(
+            f"[{section}] {key}: expected postgresql://user@host/db (or empty for SQLite"
+            f" at [{section}] path), got {shown}"
+        )
+    if parts.path.strip("/") == "":
+        raise ConfigError(f"[{section}] {key}: names no database (postgresql://user@host/DB)")
 
 
 def _one_of(section: str, key: str, value: str, allowed: tuple[str, ...]) -> None:

@@ -57,8 +57,15 @@ def event(
         logger.log(level, "%s", text, exc_info=exc, extra=extra, stacklevel=2)
 
 
+# The password of a URL's user info (postgresql://user:PASSWORD@host/db) or query
+# (postgresql://host/db?password=PASSWORD).
+_URL_PASSWORD = re.compile(
+    r"(\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+(@)|([?&]password=)[^&#\s]+", re.IGNORECASE
+)
+
+
 class RedactFilter(logging.Filter):
-    """Replaces every configured secret, wherever it appears in a record, with ***."""
+    """Replaces every configured secret, and any password in a URL, with ***."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -68,11 +75,11 @@ class RedactFilter(logging.Filter):
         """`text` with every secret replaced by a marker."""
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return text
+        return _URL_PASSWORD.sub(lambda m: f"{m[1] or m[3]}***{m[2] or ''}", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact secrets in the record's message and arguments; never drop it."""
-        if self.secrets:
+        if self.secrets or _URL_PASSWORD.search(record.getMessage()):
             record.msg = self.redact(record.getMessage())
             record.args = None
             fields = getattr(record, "prism_fields", None)

@@ -12,7 +12,7 @@ from bot.config import Config, build_config
 from bot.core import Core
 from bot.store import Store
 
-pytest_plugins = ["tests.support.site"]
+pytest_plugins = ["tests.support.site", "tests.support.postgres"]
 
 _SECRETS = ("ANTHROPIC_API_KEY", "TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN")
 

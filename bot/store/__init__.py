@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from bot.store.analyses import AnalysisRepo, iso, utcnow
 from bot.store.contract import StoreContract, Totals
@@ -76,6 +77,15 @@ class Store:
         await self.close()
 
 
-async def open_store(path: str | Path) -> StoreContract:
-    """The configured backend, opened and migrated (SQLite today; mypy checks the fit)."""
-    return await Store.open(path)
+if TYPE_CHECKING:
+    from bot.config import Config
+
+
+async def open_store(config: Config) -> StoreContract:
+    """The store `[storage]` names: PostgreSQL when `url` is set, else SQLite at `path`."""
+    if config.storage.url:
+        from bot.store.postgres.store import PgStore  # the `postgres` extra, only when asked
+
+        # PgStore lacks the text index and vectors until the PostgreSQL work lands them.
+        return await PgStore.open(config.storage.url)  # type: ignore[return-value]
+    return await Store.open(config.storage.path)

@@ -2,14 +2,19 @@
 
 The ledger is what makes a digest go out once: a row is written `pending` before the
 send and marked `sent` once the platform accepted it, so a restart never repeats a
-sent period and can only repeat the ones that were in flight.
+sent period and can only repeat the ones that were in flight. A pending row is leased
+to the process that claimed it (`claimed_by`, `lease_until`): another process sharing
+the database leaves it alone until the lease runs out, then takes it over.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import socket
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.models import ChannelRef, Subscription
@@ -21,6 +26,15 @@ __all__ = ["Claim", "Delivery", "DeliveryRepo", "Scheduled", "SubscriptionRepo"]
 
 FINAL = ("sent", "failed", "skipped", "empty")
 DELIVERED = ("sent", "empty")  # the next digest starts where these ended
+# A claim left by a dead process is free after LEASE; with the scheduler's 30 s tick it
+# is taken over well within the 2 minutes DESIGN promises. A live process renews its
+# leases as it makes progress, at most every LEASE / 4.
+LEASE = timedelta(seconds=60)
+
+
+def process_owner() -> str:
+    """A name for this process in the ledger: host, pid and a random tail (pids recur)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class SubscriptionRepo:
@@ -153,19 +167,23 @@ class SubscriptionRepo:
 
 
 class DeliveryRepo:
-    """The delivery ledger (SQLite): one row per subscription and period."""
+    """The delivery ledger (SQLite): one row per subscription and period, leased to its claimer."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, owner: str | None = None, lease: timedelta = LEASE) -> None:
         self.db = db
+        self.owner = owner or process_owner()
+        self.lease = lease
+        self._renewed: datetime | None = None
 
     async def claim(self, claims: Iterable[Claim], now: datetime) -> list[Delivery]:
         """Write new periods as pending and take over pending ones, in one transaction.
 
         Periods already final (sent, failed, skipped, empty) are left out: that is the
-        guarantee a restart relies on. Each claimed row counts one more attempt before
+        guarantee a restart relies on. A pending row leased to another process is left
+        out too until its lease runs out. Each claimed row counts one more attempt before
         anything is sent, so a crash can repeat a period only a bounded number of times.
         """
-        stamp = iso(now)
+        stamp, until = iso(now), iso(now + self.lease)
         wanted = json.dumps(
             [
                 [c.subscription_id, c.period, iso(c.due_at), iso(c.since), iso(c.until)]
@@ -174,15 +192,16 @@ class DeliveryRepo:
         )
         if wanted == "[]":
             return []
+        free = "(claimed_by IS NULL OR claimed_by = ? OR lease_until IS NULL OR lease_until <= ?)"
         async with self.db.write() as conn:  # three statements, however many claims
             await conn.execute(  # a pending row of an earlier period is superseded
-                """UPDATE deliveries SET status = 'skipped', error = 'superseded',
+                f"""UPDATE deliveries SET status = 'skipped', error = 'superseded',
                                          updated_at = ?
-                   WHERE status = 'pending' AND EXISTS (
+                   WHERE status = 'pending' AND {free} AND EXISTS (
                        SELECT 1 FROM json_each(?) j
                        WHERE json_extract(j.value, '$[0]') = deliveries.subscription_id
                          AND json_extract(j.value, '$[1]') > deliveries.period)""",
-                (stamp, wanted),
+                (stamp, self.owner, stamp, wanted),
             )
             await conn.execute(
                 """INSERT INTO deliveries(subscription_id, period, due_at, status, since,
@@ -195,16 +214,36 @@ class DeliveryRepo:
                 (stamp, stamp, wanted),
             )
             cur = await conn.execute(
-                """UPDATE deliveries SET attempts = attempts + 1, updated_at = ?
-                   WHERE status = 'pending' AND id IN (
+                f"""UPDATE deliveries SET attempts = attempts + 1, updated_at = ?,
+                                         claimed_by = ?, lease_until = ?
+                   WHERE status = 'pending' AND {free} AND id IN (
                        SELECT d.id FROM json_each(?) j JOIN deliveries d
                          ON d.subscription_id = json_extract(j.value, '$[0]')
                         AND d.period = json_extract(j.value, '$[1]'))
                    RETURNING *""",
-                (stamp, wanted),
+                (stamp, self.owner, until, self.owner, stamp, wanted),
             )
             rows = await cur.fetchall()
+        self._renewed = now
         return sorted((_delivery(r) for r in rows), key=lambda d: d.id)
+
+    async def renew(self, now: datetime, force: bool = False) -> int:
+        """Extend this process's leases (at most every LEASE / 4 unless forced); rows renewed."""
+        if not force and self._renewed is not None and now - self._renewed < self.lease / 4:
+            return 0
+        self._renewed = now
+        return await self.db.execute(
+            "UPDATE deliveries SET lease_until = ? WHERE claimed_by = ? AND status = 'pending'",
+            (iso(now + self.lease), self.owner),
+        )
+
+    async def release(self) -> int:
+        """Give up this process's pending rows at once (a clean stop), so any may take them."""
+        return await self.db.execute(
+            "UPDATE deliveries SET lease_until = NULL, claimed_by = NULL"
+            " WHERE claimed_by = ? AND status = 'pending'",
+            (self.owner,),
+        )
 
     async def finish(
         self,
@@ -221,6 +260,7 @@ class DeliveryRepo:
             " WHERE id = ? AND status = 'pending'",
             (status, items, error, iso(now), delivery_id),
         )
+        await self.renew(now)  # progress: the rest of this process's claims stay leased
 
     async def retrying(self, delivery_id: int, error: str, now: datetime) -> None:
         """A transient failure: one more attempt is about to be made."""
@@ -229,6 +269,7 @@ class DeliveryRepo:
             " WHERE id = ? AND status = 'pending'",
             (error, iso(now), delivery_id),
         )
+        await self.renew(now)
 
     async def record(
         self,

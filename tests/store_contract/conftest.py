@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import StoreContract, open_store
+from bot.store import Store, StoreContract
 
 Factory = Callable[[Path], Awaitable[StoreContract]]
 
 
 async def _sqlite(tmp_path: Path) -> StoreContract:
-    return await open_store(tmp_path / "contract.db")
+    return await Store.open(tmp_path / "contract.db")
 
 
 FACTORIES: dict[str, Factory] = {"sqlite": _sqlite}

@@ -1,0 +1,144 @@
+"""Requests and generations on PostgreSQL, batched as on SQLite (bot/store/usage.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime
+
+from bot.models import Generator
+from bot.store.postgres.db import PgDatabase
+from bot.store.usage import Totals
+
+
+class PgUsageRepo:
+    """The UsageRepo contract on PostgreSQL: answered requests are counted in memory and
+    written about once a second, in one transaction."""
+
+    FLUSH_EVERY_S = 1.0
+    FLUSH_AT = 500
+
+    def __init__(self, db: PgDatabase) -> None:
+        self.db = db
+        self._pending: list[tuple[datetime, str | None, str | None, int, str]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushing: set[asyncio.Task[None]] = set()
+
+    def record_request(self, analysis_id: int, user: str, channel: str, detail: str) -> None:
+        """Count one answered request (and the analysis's `requests`) soon, in a batch."""
+        now = datetime.now(UTC).replace(microsecond=0)
+        self._pending.append((now, user, channel, analysis_id, detail))
+        if len(self._pending) >= self.FLUSH_AT:
+            self._spawn_flush()
+        elif self._timer is None:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(self.FLUSH_EVERY_S, self._spawn_flush)
+
+    def _spawn_flush(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.flush())
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def flush(self) -> None:
+        """Write every counted request now (on a timer, before reading totals, at close)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        per_analysis = Counter(row[3] for row in batch)
+        async with self.db.transaction() as conn, conn.cursor() as cur:
+            await cur.executemany(
+                'INSERT INTO usage(at, kind, "user", channel, analysis_id, detail)'
+                " VALUES (%s, 'request', %s, %s, %s, %s)",
+                batch,
+            )
+            await cur.executemany(
+                "UPDATE analyses SET requests = requests + %s WHERE id = %s",
+                [(n, ident) for ident, n in sorted(per_analysis.items())],
+            )
+
+    async def close(self) -> None:
+        """Write what is still counted before the pool closes."""
+        await self.flush()
+        if self._flushing:
+            await asyncio.gather(*self._flushing)
+
+    async def record(
+        self,
+        kind: str,
+        *,
+        user: str | None = None,
+        channel: str | None = None,
+        analysis_id: int | None = None,
+        generator: Generator | None = None,
+        detail: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """One request, generation or failure row, written now (budgets read it at once)."""
+        u = generator.usage if generator else None
+        await self.db.execute(
+            """INSERT INTO usage(at, kind, "user", channel, analysis_id, backend, model,
+                                 input_tokens, output_tokens, cache_creation_tokens,
+                                 cache_read_tokens, detail)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (
+                (at or datetime.now(UTC)).replace(microsecond=0),
+                kind,
+                user,
+                channel,
+                analysis_id,
+                generator.backend if generator else None,
+                generator.model if generator else None,
+                u.input_tokens if u else 0,
+                u.output_tokens if u else 0,
+                u.cache_creation_tokens if u else 0,
+                u.cache_read_tokens if u else 0,
+                detail,
+            ),
+        )
+
+    async def generations_since(self, since: datetime, user: str | None = None) -> list[datetime]:
+        """When generations happened since `since` (for one user, or for everyone)."""
+        rows = await self.db.fetchall(
+            "SELECT at FROM usage WHERE kind = 'generation' AND at > %s"
+            ' AND (%s::text IS NULL OR "user" = %s) ORDER BY at',
+            (since.replace(microsecond=0), user, user),
+        )
+        return [r["at"] for r in rows]
+
+    async def totals(self) -> Totals:
+        """The figures `stats` reports, after writing what is still counted."""
+        await self.flush()
+        row = await self.db.fetchone(
+            """SELECT
+                 (SELECT count(*) FROM analyses) AS analyses,
+                 (SELECT count(*) FROM usage WHERE kind = 'request') AS requests,
+                 (SELECT count(*) FROM usage WHERE kind = 'generation') AS generations,
+                 (SELECT count(*) FROM usage WHERE kind = 'failure') AS failures,
+                 (SELECT count(*) FROM deliveries WHERE status = 'sent') AS sent,
+                 (SELECT count(*) FROM deliveries WHERE status = 'failed') AS failed,
+                 coalesce(sum(input_tokens), 0) AS input,
+                 coalesce(sum(output_tokens), 0) AS output,
+                 coalesce(sum(cache_creation_tokens), 0) AS cache_creation,
+                 coalesce(sum(cache_read_tokens), 0) AS cache_read
+               FROM usage WHERE kind = 'generation'"""
+        )
+        backends = await self.db.fetchall(
+            "SELECT backend, count(*) AS n FROM analyses GROUP BY backend ORDER BY backend"
+        )
+        counts = [int(v) for v in row.values()]
+        return Totals(
+            analyses=counts[0],
+            requests=counts[1],
+            generations=counts[2],
+            failures=counts[3],
+            deliveries_sent=counts[4],
+            deliveries_failed=counts[5],
+            input_tokens=counts[6],
+            output_tokens=counts[7],
+            cache_creation_tokens=counts[8],
+            cache_read_tokens=counts[9],
+            by_backend={str(r["backend"]): int(r["n"]) for r in backends},
+        )
