@@ -355,9 +355,11 @@ class Extractor:
         meta = _trafilatura(html, page.final_url) if tree is not None else {}
         title = _clean(str(meta.get("title") or ""))
         text = _without_title(_paragraphs(str(meta.get("text") or "")), title or head.title)
-        if word_count(text) < self.config.min_words:
+        if word_count(text) < max(self.config.min_words, _PLAIN_WORDS):
+            # readability when trafilatura finds little; on a brief it would add the
+            # byline and boxes around it, so it must find more prose, not more words
             fallback_title, fallback = readability_text(html)
-            if word_count(fallback) > word_count(text):
+            if _prose_words(fallback) > _prose_words(text):
                 title = title or fallback_title
                 text = _without_title(fallback, title or head.title)
         words = word_count(text)
