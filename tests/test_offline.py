@@ -13,6 +13,7 @@ from bot.analyzers.offline import (
     GENERATOR,
     Lexicon,
     OfflineAnalyzer,
+    SectionMap,
     clean_headline,
     detect_language,
     split_sentences,
@@ -23,6 +24,7 @@ from bot.errors import PrismError
 from bot.ingest.extract import Extractor
 from bot.models import Article, Draft, Page
 from bot.ports import Analyzer
+from tests.support import corpus
 from tests.support.site import PAGES_DIR
 
 MANIFEST: list[dict[str, Any]] = tomllib.loads(
@@ -268,3 +270,61 @@ async def test_analyze_many_keeps_order_and_failures(analyzer: OfflineAnalyzer) 
     assert isinstance(results[1], Draft) and results[1].category == "Science"
     assert not any(isinstance(r, PrismError) for r in results)
     await analyzer.aclose()
+
+
+# --- categories from the publisher first ------------------------------------------------
+
+
+def test_the_labelled_category_set_meets_the_target(analyzer: OfflineAnalyzer) -> None:
+    labelled = corpus.labelled_articles()
+    assert len(labelled) >= 40
+    accuracy, wrong = corpus.category_accuracy(analyzer, labelled)
+    assert accuracy >= 0.9, wrong
+
+
+@pytest.mark.parametrize(
+    ("label", "named"),
+    [
+        ("Economy", ("Economy",)),
+        ("Wirtschaft", ("Economy",)),
+        ("ÉCONOMIE", ("Economy",)),
+        ("economie", ("Economy",)),
+        ("Economía", ("Economy",)),
+        ("Business & Economy", ("Business", "Economy")),
+        ("medio ambiente", ("Climate",)),
+        ("Deportes", ("Sports",)),
+        ("Opinion", ()),
+    ],
+)
+def test_section_words_of_major_languages_name_categories(label: str, named: tuple[str, ...]) -> None:
+    assert SectionMap.load(DEFAULT_CATEGORIES).named(label) == named
+
+
+def test_a_section_names_only_configured_categories() -> None:
+    narrow = SectionMap.load(("Sports", "Gardening"))
+    assert narrow.named("Economy") == ()
+    assert narrow.named("Gardening") == ("Gardening",)  # its own name always works
+
+
+def test_the_publishers_section_outranks_the_words_of_the_text(analyzer: OfflineAnalyzer) -> None:
+    entry = next(e for e in corpus.entries() if e["key"] == "economy-wirtschaft-de")
+    article = Extractor(ExtractConfig()).extract_sync(corpus.page(entry))
+    assert article.sections == ("Wirtschaft",)
+    assert analyzer.analyze_sync(article).category == "Economy"
+    blind = replace(article, sections=())
+    assert analyzer.analyze_sync(blind).category == "Politics"  # "Regierung" misleads
+
+
+def test_a_port_strike_filed_under_economy_is_economy(analyzer: OfflineAnalyzer) -> None:
+    text = " ".join(
+        ["Software for the automated cranes failed and the terminal computers went dark."] * 12
+    )
+    strike = Article("u", "u", "Port strike", text, 150, sections=("Economy",))
+    assert analyzer.analyze_sync(strike).category == "Economy"
+    assert analyzer.analyze_sync(replace(strike, sections=())).category == "Technology"
+
+
+def test_a_section_naming_two_categories_lets_the_text_choose(analyzer: OfflineAnalyzer) -> None:
+    text = " ".join(["Inflation rose as consumer prices climbed again this month."] * 12)
+    article = Article("u", "u", "Prices", text, 120, sections=("Opinion", "Business & Economy"))
+    assert analyzer.analyze_sync(article).category == "Economy"

@@ -8,7 +8,7 @@ reactions, what it means). The category comes from a keyword lexicon shipped in
 """
 
 from bot.analyzers.offline.analyzer import GENERATOR, OfflineAnalyzer
-from bot.analyzers.offline.categories import Lexicon
+from bot.analyzers.offline.categories import Lexicon, SectionMap, categorize
 from bot.analyzers.offline.language import detect_language, language_data
 from bot.analyzers.offline.names import clean_headline, entities
 from bot.analyzers.offline.sentences import paragraphs_of, split_sentences, textrank, tokens
@@ -17,6 +17,8 @@ __all__ = [
     "GENERATOR",
     "Lexicon",
     "OfflineAnalyzer",
+    "SectionMap",
+    "categorize",
     "clean_headline",
     "detect_language",
     "entities",

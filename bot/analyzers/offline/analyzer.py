@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from bot.analyzers.offline.categories import Lexicon
+from bot.analyzers.offline.categories import Lexicon, SectionMap, categorize
 from bot.analyzers.offline.language import Language, detect_language, language_data
 from bot.analyzers.offline.names import _hangul_terms, clean_headline, entities
 from bot.analyzers.offline.sections import _capital, _has, _phrase, _sections, _subject
@@ -39,6 +39,7 @@ class OfflineAnalyzer:
         self.categories = tuple(categories)
         self.language = language
         self.lexicon = Lexicon.load(self.categories)
+        self.sections = SectionMap.load(self.categories)
 
     async def analyze(self, article: Article) -> Draft:
         """A Draft of `article`; long texts are analysed off the event loop."""
@@ -77,7 +78,9 @@ class OfflineAnalyzer:
         return Draft(
             headline=headline,
             dek=dek,
-            category=self.lexicon.classify(article.title, article.text),
+            category=categorize(
+                self.lexicon, self.sections, article.title, article.text, article.sections
+            ),
             sections=sections,
             tags=_tags(names, sentences, article.title),
             language=code,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,9 +72,62 @@ class Lexicon:
             scores[name] += weight * (1 + math.log(count))
         return scores
 
-    def classify(self, title: str, text: str) -> str:
-        """The best-scoring category (the title counts double); the first one if none fits."""
+    def classify(self, title: str, text: str, among: Sequence[str] = ()) -> str:
+        """The best-scoring category (the title counts double); the first one if none fits.
+
+        `among` narrows the choice (the categories a publisher's section names)."""
+        options = tuple(among) or self.categories
         body, head = self.scores(text), self.scores(title)
-        total = {name: body[name] + 2 * head[name] for name in self.categories}
-        best = max(self.categories, key=lambda name: total[name])
-        return best if total[best] > 0 else self.categories[0]
+        total = {name: body[name] + 2 * head[name] for name in options}
+        best = max(options, key=lambda name: total[name])
+        return best if total[best] > 0 else options[0]
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Économie" and "economie" compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_LABEL_WORD = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class SectionMap:
+    """Publisher section words (data/sections.toml) -> the configured categories."""
+
+    words: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def load(cls, categories: Sequence[str]) -> SectionMap:
+        """Words for `categories` only; each category's own name names it too."""
+        table = {name.casefold(): words for name, words in _data("sections.toml").items()}
+        found: dict[str, list[str]] = {}
+        for name in categories:
+            for word in [name, *table.get(name.casefold(), ())]:
+                names = found.setdefault(_fold(str(word)), [])
+                if name not in names:
+                    names.append(name)
+        return cls({word: tuple(names) for word, names in found.items()})
+
+    def named(self, label: str) -> tuple[str, ...]:
+        """The categories a section label names: the whole label, else word by word."""
+        folded = _fold(label).strip()
+        if folded in self.words:
+            return self.words[folded]
+        out: list[str] = []
+        for word in _LABEL_WORD.findall(folded):
+            out += [name for name in self.words.get(word, ()) if name not in out]
+        return tuple(out)
+
+
+def categorize(
+    lexicon: Lexicon, sections: SectionMap, title: str, text: str, labels: Sequence[str]
+) -> str:
+    """The publisher's own section first (the first label that names a category; the
+    lexicon picks when it names several), then the keyword lexicon alone."""
+    for label in labels:
+        options = sections.named(label)
+        if options:
+            return options[0] if len(options) == 1 else lexicon.classify(title, text, options)
+    return lexicon.classify(title, text)
