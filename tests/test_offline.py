@@ -296,7 +296,9 @@ def test_the_labelled_category_set_meets_the_target(analyzer: OfflineAnalyzer) -
         ("Opinion", ()),
     ],
 )
-def test_section_words_of_major_languages_name_categories(label: str, named: tuple[str, ...]) -> None:
+def test_section_words_of_major_languages_name_categories(
+    label: str, named: tuple[str, ...]
+) -> None:
     assert SectionMap.load(DEFAULT_CATEGORIES).named(label) == named
 
 
