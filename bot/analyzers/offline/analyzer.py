@@ -14,6 +14,7 @@ from bot.analyzers.offline.sections import _capital, _has, _phrase, _sections, _
 from bot.analyzers.offline.sentences import (
     _QUOTES,
     _Sentence,
+    leans,
     paragraphs_of,
     split_sentences,
     textrank,
@@ -97,7 +98,9 @@ def _sentences(text: str, data: Language, title: str = "") -> list[_Sentence]:
         if paragraph.casefold() == title.casefold() or _is_heading(paragraph):
             continue
         for piece in _attributed(split_sentences(paragraph), data.reporting):
-            out.append(_Sentence(len(out), p, piece, tokens(piece, stopwords)))
+            sentence = _Sentence(len(out), p, piece, tokens(piece, stopwords))
+            sentence.leans = bool(out) and leans(piece, data.leaning, data.attributed)
+            out.append(sentence)
     if len(out) < 3:  # a text without punctuation: cut it into pieces of ~40 words
         words = text.split()
         chunks = [" ".join(words[i : i + 40]) for i in range(0, len(words), 40)] or [text]
@@ -146,13 +149,18 @@ def _rank(sentences: list[_Sentence], title: Sequence[str]) -> list[_Sentence]:
 
 
 def _dek(sentences: Sequence[_Sentence]) -> list[int]:
-    """The one or two most central sentences, in reading order."""
+    """The one or two most central sentences, in reading order; none that leans on a
+    sentence the dek leaves out."""
     ranked = sorted(sentences, key=lambda s: (-s.score, s.index))
-    chosen = [ranked[0]]
-    budget = 55 - len(ranked[0].text.split())
-    for s in ranked[1:3]:
+    first = next((s for s in ranked if not s.leans), ranked[0])
+    chosen = [first]
+    budget = 55 - len(first.text.split())
+    if len(sentences) < 5:  # a brief: keep the rest for the sections
+        return [first.index]
+    for s in [r for r in ranked if r is not first][:2]:
         words = len(s.text.split())
-        if words <= budget and s.text[:1] not in _QUOTES and s.index < len(sentences) / 2:
+        fits = words <= budget and s.text[:1] not in _QUOTES and s.index < len(sentences) / 2
+        if fits and (not s.leans or s.index == first.index + 1):
             chosen.append(s)
             break
     return sorted(s.index for s in chosen)

@@ -30,6 +30,8 @@ class Language:
     outlook: tuple[str, ...]
     audiences: tuple[str, ...]
     templates: dict[str, str] = field(default_factory=dict)
+    leaning: tuple[str, ...] = ()  # openers that lean on the sentence before
+    attributed: tuple[str, ...] = ()  # a quote's attribution to a pronoun ("he said")
 
     def heading(self, key: str, value: str | None) -> str:
         """The template `key` filled with `value`, or its plain form when value is None."""
@@ -56,6 +58,8 @@ def language_data(code: str) -> Language:
         outlook=tuple(merged["outlook"]),
         audiences=tuple(merged["audiences"]),
         templates=templates,
+        leaning=tuple(merged["leaning"]),
+        attributed=tuple(merged["attributed"]),
     )
 
 

@@ -82,14 +82,62 @@ def _pick(pool: Sequence[_Sentence], used: set[int], limit: int) -> list[_Senten
 
 
 def _paragraphs(chosen: Sequence[_Sentence]) -> tuple[str, ...]:
-    """Neighbouring sentences of one source paragraph stay together."""
+    """Neighbouring sentences of one source paragraph stay together, and a sentence that
+    leans on the one before never starts a paragraph of its own."""
     out: list[list[_Sentence]] = []
     for s in chosen:
-        if out and out[-1][-1].paragraph == s.paragraph and out[-1][-1].index == s.index - 1:
+        last = out[-1][-1] if out else None
+        if last and last.index == s.index - 1 and (last.paragraph == s.paragraph or s.leans):
             out[-1].append(s)
         else:
             out.append([s])
     return tuple(" ".join(s.text for s in group) for group in out)
+
+
+def _anchored(
+    chosen: list[_Sentence], sentences: Sequence[_Sentence], used: set[int]
+) -> list[_Sentence]:
+    """`chosen` with each leaning sentence kept beside its antecedent (the sentence
+    before it, taken along if no other section has it), or left out when it cannot be."""
+    keep = {s.index for s in chosen}
+    for s in sorted(chosen, key=lambda s: s.index):
+        chain = [s]
+        while chain[-1].leans and chain[-1].index > 0 and len(chain) < 4:
+            before = sentences[chain[-1].index - 1]
+            if before.index in keep:
+                break
+            if before.index in used:  # another section (or the dek) has it
+                chain = []
+                break
+            chain.append(before)
+        if chain and chain[-1].leans and chain[-1].index - 1 not in keep:
+            chain = []
+        if chain:
+            keep.update(c.index for c in chain)
+            used.update(c.index for c in chain)
+        else:  # the antecedent is out of reach: the sentence goes
+            keep.discard(s.index)
+            used.discard(s.index)
+    return [sentences[i] for i in sorted(keep)]
+
+
+def _speaks(name: str, text: str, reporting: Sequence[str]) -> bool:
+    """`name` is a speaker: it stands right next to a reporting verb ("Lund said")."""
+    verbs = "|".join(re.escape(r) for r in reporting)
+    near = rf"{re.escape(name)}\W+(?:\w+\W+){{0,2}}?(?:{verbs})\b|\b(?:{verbs})\W+{re.escape(name)}"
+    return re.search(near, text) is not None
+
+
+def _named(value: str | None, chosen: Sequence[_Sentence]) -> str | None:
+    """`value` if the section's own text mentions it (a person's surname will do), else
+    None: the heading is then the plain one."""
+    text = " ".join(s.text for s in chosen).casefold()
+    if not value:
+        return None
+    words = value.split()
+    surname = words[-1].casefold() if len(words) == 2 and len(words[-1]) > 2 else None
+    found = value.casefold() in text or (surname and re.search(rf"\b{re.escape(surname)}\b", text))
+    return value if found else None
 
 
 def _sections(
@@ -100,46 +148,100 @@ def _sections(
     names: Sequence[str],
     about: tuple[str | None, str],
 ) -> tuple[Section, ...]:
-    """Three to five sections; the last one says what it means and for whom."""
+    """Three to five sections, each heading true of its sentences; the last says what it
+    means (and for whom) only when the article itself looks ahead."""
     n = len(sentences)
+    dek = [sentences[i] for i in sorted(used)]  # the first section reads right under it
+    if n < _BRIEF_SENTENCES:
+        return _brief(sentences, used, data, heads)
     early = [s for s in sentences if s.index < max(3, n * 0.35)]
-    happened = _pick(early, used, 2)
-    figures = _pick([s for s in sentences if _NUMBER.search(s.text)], used, 3)
-    said = [s for s in sentences if s.text[:1] in _QUOTES or _has(s.text, data.reporting)]
-    reactions = _pick(said, used, 3)
-    late = [s for s in sentences if s.index >= n * 0.5]
-    meaning = _pick([s for s in late if _has(s.text, data.outlook)], used, 3)
-    if not meaning:
-        meaning = _pick(late, used, 2)
-    context = _pick(sentences, used, 2) if len(sentences) - len(used) >= 3 else []
     subject, title = about
+    about_subject = [s for s in early if subject and subject.casefold() in s.text.casefold()]
+    lead = _pick(about_subject, used, 1)  # the actor the title names, where it acts
+    happened = _anchored(sorted(lead + _pick(early, used, 2 - len(lead)), key=_at), sentences, used)
+    digits = [s for s in sentences if _NUMBER.search(s.text)]
+    figures = _anchored(_pick(digits, used, 3), sentences, used)
+    said = [s for s in sentences if s.text[:1] in _QUOTES or _has(s.text, data.reporting)]
+    reactions = _anchored(_pick(said, used, 3), sentences, used)
+    late = [s for s in sentences if s.index >= n * 0.5]
+    meaning = _anchored(
+        _pick([s for s in late if _has(s.text, data.outlook)], used, 3), sentences, used
+    )
+    more = [] if meaning else _anchored(_pick(late, used, 2), sentences, used)
+    spare = len(sentences) - len(used) >= 3
+    context = _anchored(_pick(sentences, used, 2), sentences, used) if spare else []
     theme = _phrase(sentences, title, data, exclude=subject) or subject
     parts = [
-        (_capital(heads.heading("happened", subject)), happened),
-        (_capital(heads.heading("figures", theme)), figures),
-        (_reactions(heads, reactions, names), reactions),
+        (_capital(heads.heading("happened", _named(subject, dek + happened))), happened),
+        (_capital(heads.heading("figures", _named(theme, figures))), figures),
+        (_reactions(heads, reactions, names, data), reactions),
         (heads.heading("context", None), context),
-        (heads.heading("meaning", _audience(sentences, data)), meaning),
+        (_capital(heads.heading("meaning", _audience(meaning, data))), meaning),
+        (heads.templates.get("more", heads.heading("context", None)), more),
     ]
     sections = [Section(h, _paragraphs(chosen)) for h, chosen in parts if chosen]
     return _at_least_three(sections, sentences, used, heads)
 
 
-def _reactions(heads: Language, chosen: Sequence[_Sentence], names: Sequence[str]) -> str:
-    """ "Reactions: Marte Lund, Tomas Erikstad" when the speakers are named."""
+def _at(sentence: _Sentence) -> int:
+    return sentence.index
+
+
+_BRIEF_SENTENCES = 9  # fewer: a brief, told in order rather than sorted by theme
+
+
+def _brief(
+    sentences: list[_Sentence], used: set[int], data: Language, heads: Language
+) -> tuple[Section, ...]:
+    """A brief in up to three runs of consecutive sentences, in article order: what
+    happened, the background, then what it means only if the last run looks ahead. A
+    brief of three sentences gets the dek and two sections: never a repeated sentence."""
+    rest = [s for s in sentences if s.index not in used]
+    while rest and rest[0].leans and rest[0].index - 1 in used:  # its antecedent is the dek
+        rest = rest[1:]
+    if not rest:
+        rest = list(sentences)  # one sentence in all: the dek is the whole story
+    runs: list[list[_Sentence]] = []
+    for part in range(3, 0, -1):
+        remaining = [s for s in rest if all(s not in r for r in runs)]
+        size = max(1, len(remaining) // part)
+        while size < len(remaining) and remaining[size].leans:
+            size += 1
+        if remaining[:size]:
+            runs.append(remaining[:size])
+    last = runs[-1]
+    looks_ahead = any(_has(s.text, data.outlook) for s in last)
+    ending = (
+        _capital(heads.heading("meaning", _audience(last, data)))
+        if looks_ahead
+        else heads.templates.get("more", heads.heading("context", None))
+    )
+    first = heads.heading("happened", None)
+    headings = [first, heads.heading("context", None), ending][-len(runs) :]
+    if len(runs) > 1:
+        headings[0] = first
+    return tuple(Section(h, _paragraphs(run)) for h, run in zip(headings, runs, strict=True))
+
+
+def _reactions(
+    heads: Language, chosen: Sequence[_Sentence], names: Sequence[str], data: Language
+) -> str:
+    """ "Reactions: Marte Lund, Tomas Erikstad" when the speakers are named and speak."""
     text = " ".join(s.text for s in chosen)
-    speakers = [n for n in names if " " in n and n in text][:2]
+    speakers = [n for n in names if " " in n and _speaks(n, text, data.reporting)][:2]
     label = heads.heading("reactions", None)
     return f"{label}: {', '.join(speakers)}" if speakers else label
 
 
-def _audience(sentences: Sequence[_Sentence], data: Language) -> str | None:
-    """The group the article is most about, from the language's audience words."""
-    text = " ".join(s.text for s in sentences)
+def _audience(chosen: Sequence[_Sentence], data: Language) -> str | None:
+    """The group the section's look-ahead sentences name most, from the audience words."""
+    text = " ".join(s.text for s in chosen if _has(s.text, data.outlook))
     counts = {
         a: len(re.findall(rf"\b{re.escape(a)}\b", text, flags=re.IGNORECASE))
         for a in data.audiences
     }
+    if not counts:
+        return None
     best = max(sorted(counts), key=lambda a: counts[a])
     return _display(best, text) if counts[best] else None
 
@@ -147,12 +249,28 @@ def _audience(sentences: Sequence[_Sentence], data: Language) -> str | None:
 def _at_least_three(
     sections: list[Section], sentences: list[_Sentence], used: set[int], heads: Language
 ) -> tuple[Section, ...]:
-    """Short articles: fill up to three sections from what is left, or the whole text."""
-    spare = [s for s in sentences if s.index not in used] or list(sentences)
-    while len(sections) < 3:
-        take = spare[: max(1, len(spare) // (4 - len(sections)))] if spare else sentences[:1]
-        spare = spare[len(take) :]
-        sections.insert(
-            -1 if sections else 0, Section(heads.heading("context", None), _paragraphs(take))
-        )
+    """Short articles: fill up to three sections from what is left, under neutral
+    headings not used yet, cutting only where a sentence does not lean on the last."""
+    spare = [s for s in sentences if s.index not in used]
+    neutral = [
+        heads.heading("context", None),
+        heads.templates.get("more", ""),
+        heads.heading("happened", None),
+    ]
+    free = [h for h in neutral if h and h not in {s.heading for s in sections}]
+    while len(sections) < 3 and spare and free:
+        size = max(1, len(spare) // (4 - len(sections)))
+        while size < len(spare) and spare[size].leans:
+            size += 1
+        take, spare = spare[:size], spare[size:]
+        used.update(s.index for s in take)
+        sections.insert(-1 if sections else 0, Section(free.pop(0), _paragraphs(take)))
+    while len(sections) < 3:  # fewer sentences than sections: split the longest one
+        longest = max(range(len(sections)), key=lambda i: len(sections[i].paragraphs))
+        paragraphs = sections[longest].paragraphs
+        if len(paragraphs) < 2 or not free:
+            break
+        half = len(paragraphs) // 2
+        sections[longest] = Section(sections[longest].heading, paragraphs[:half])
+        sections.insert(longest + 1, Section(free.pop(0), paragraphs[half:]))
     return tuple(sections[:5])

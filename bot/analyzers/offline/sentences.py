@@ -159,3 +159,17 @@ class _Sentence:
     text: str
     tokens: list[str]
     score: float = 0.0
+    leans: bool = False  # needs the sentence before it (see `leans`)
+
+
+def leans(sentence: str, leaning: Sequence[str], attributed: Sequence[str]) -> bool:
+    """The sentence needs the one before it: it opens on a pronoun, "this", "such", "the
+    rest" (`leaning`), or it is a quote attributed to a pronoun ("…," he said)."""
+    lowered = sentence.lstrip('"“”„«»( ').lower()
+    for word in leaning:
+        if lowered.startswith(word) and not lowered[len(word) : len(word) + 1].isalnum():
+            return True
+    if sentence[:1] in _QUOTES:
+        padded = f" {sentence.lower()} "
+        return any(re.search(rf"\W{re.escape(a)}\W", padded) for a in attributed)
+    return False
