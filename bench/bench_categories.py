@@ -6,12 +6,16 @@ breadcrumbs, the URL or not at all) plus the article pages of tests/fixtures/pag
 Prints the accuracy with the publisher's section read first (what the analyser does)
 and with the keyword lexicon alone (what it did before). Target: >= 90%.
 
-    python -m bench.bench_categories
+    .venv/bin/python bench/bench_categories.py
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.analyzers.offline import OfflineAnalyzer
 from bot.config import DEFAULT_CATEGORIES

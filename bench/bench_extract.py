@@ -6,12 +6,16 @@ briefs under 150 words). A page our extractor refuses scores 0 for it; plain
 trafilatura is called as a library user would (trafilatura.extract, defaults).
 Target: ours >= trafilatura's.
 
-    python -m bench.bench_extract
+    .venv/bin/python bench/bench_extract.py
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import trafilatura
 

@@ -6,12 +6,16 @@ quote attributed to "he said"), the headings that are not true of their section,
 sentences repeated across sections (tests/support/quality.py says what each means).
 Target: 0, 0 and 0.
 
-    python -m bench.bench_offline_quality
+    .venv/bin/python bench/bench_offline_quality.py
 """
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.analyzers.offline import OfflineAnalyzer
 from bot.config import DEFAULT_CATEGORIES

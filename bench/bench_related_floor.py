@@ -4,14 +4,17 @@ Prints precision@1 over sources that have mates, the share of mate-less sources
 answered with nothing, and precision@3 (the ranking the floor must not cost).
 Targets: precision@1 >= 0.95, mate-less empty >= 90%.
 
-    python -m bench.bench_related_floor
+    .venv/bin/python bench/bench_related_floor.py
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import build_config
 from bot.related import RelatedIndex

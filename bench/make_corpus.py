@@ -4,7 +4,7 @@ Each story is wrapped in one of a few publisher layouts (navigation, cookie bann
 related links, newsletter box, footer), with its section named the way the entry's
 `signal` says. The output is committed; tests read the files, not this script.
 
-    python -m bench.make_corpus
+    .venv/bin/python -m bench.make_corpus   (from the repository root)
 """
 
 from __future__ import annotations
