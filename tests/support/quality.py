@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from bot.analyzers.offline import language_data, split_sentences
+from bot.analyzers.offline.language import Language
 from bot.models import Draft, Section
 
 _QUOTES = '"“”„«»'
@@ -68,10 +69,7 @@ def unfit_headings(draft: Draft, heads_code: str | None = None) -> list[str]:
     return unfit
 
 
-def _fits(section: Section, data: object, heads: object, lead: str) -> bool:
-    from bot.analyzers.offline.language import Language
-
-    assert isinstance(data, Language) and isinstance(heads, Language)
+def _fits(section: Section, data: Language, heads: Language, lead: str) -> bool:
     text = " ".join(section.paragraphs)
     named_text = f"{lead} {text}"
     quoted = all(
@@ -102,13 +100,10 @@ def _rule(
     value: str | None,
     text: str,
     sentences: list[str],
-    data: object,
+    data: Language,
     quoted: bool,
     figures: bool,
 ) -> bool:
-    from bot.analyzers.offline.language import Language
-
-    assert isinstance(data, Language)
     words = (value or "").split()
     surname = words[-1] if len(words) == 2 and len(words[-1]) > 2 else None
     named = (
