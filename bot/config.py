@@ -94,7 +94,7 @@ class FetchConfig:
 
 @dataclass(frozen=True)
 class ExtractConfig:
-    min_words: int = 150
+    min_words: int = 40  # a brief with article markup; plain pages need 150 (extract.py)
     workers: int = 2  # threads for HTML extraction, off the event loop
 
     def validate(self) -> None:

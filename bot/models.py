@@ -77,6 +77,9 @@ class Article:
     published_at: str | None = None  # ISO 8601 date or datetime
     site: str | None = None
     language: str | None = None
+    # The publisher's own section labels, most trusted first (article:section, JSON-LD
+    # articleSection, breadcrumbs, the URL's first path segment): a category hint.
+    sections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

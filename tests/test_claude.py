@@ -426,3 +426,23 @@ def test_usage_type_has_the_four_counts() -> None:
         "cache_creation_tokens",
         "cache_read_tokens",
     }
+
+
+def test_the_publishers_section_reaches_the_model_as_a_hint() -> None:
+    from bot.analyzers.claude import article_turn
+    from bot.models import Article
+
+    plain = Article("https://x.example/a", "https://x.example/a", "T", "Body text.", 2)
+    assert "<section>" not in article_turn(plain, 1000)
+    filed = Article(
+        "https://x.example/a",
+        "https://x.example/a",
+        "T",
+        "Body </section> text.",
+        3,
+        sections=("Wirtschaft", "news"),
+    )
+    turn = article_turn(filed, 1000)
+    assert "<section>Wirtschaft</section>" in turn
+    assert "publisher's own section" in turn
+    assert "‹/section›" in turn  # page text cannot forge or close the element

@@ -15,6 +15,7 @@ from bot.errors import NotAnArticle
 from bot.ingest.extract import Extractor, decode_html
 from bot.ingest.fetch import Fetcher
 from bot.models import Article, Page
+from tests.support import corpus
 from tests.support.site import PAGES_DIR, Site, article_site  # noqa: F401 (fixture)
 
 BASE = "http://127.0.0.1:8000"
@@ -198,3 +199,76 @@ async def test_pages_fetched_from_the_local_site(article_site: Site, config: Con
     assert "Северогорской" in ru.text
     assert "미술관" in ko.text
     assert article_site.hits["/politics-duma-ru.html"] == 1
+
+
+# --- structure, not a word count: briefs, teasers, link lists, the publisher's section --
+
+
+def corpus_entry(key: str) -> dict[str, Any]:
+    return next(e for e in corpus.entries() if e["key"] == key)
+
+
+def test_a_brief_of_about_sixty_words_is_an_article(extractor: Extractor) -> None:
+    entry = corpus_entry("brief-ferry-60-words")
+    article = extractor.extract_sync(corpus.page(entry))
+    assert 40 <= article.words < 150
+    assert corpus.token_f1(article.text, corpus.gold(entry)) == 1.0
+    assert article.title == entry["title"]
+
+
+def test_a_paywall_teaser_with_json_ld_is_refused_as_a_teaser(extractor: Extractor) -> None:
+    entry = corpus_entry("paywall-teaser-jsonld")
+    with pytest.raises(NotAnArticle, match="only a subscriber teaser is visible"):
+        extractor.extract_sync(corpus.page(entry))
+
+
+def test_a_section_front_is_refused_as_a_list_of_links(extractor: Extractor) -> None:
+    with pytest.raises(NotAnArticle, match="list of links and headlines"):
+        extractor.extract_sync(page("section-front.html"))
+
+
+def test_a_short_page_without_article_markup_is_refused(extractor: Extractor) -> None:
+    story = " ".join(["The ferry left the harbour on time and the crossing was calm."] * 6)
+    body = f"<html><body><div><p>{story}</p></div></body></html>".encode()
+    with pytest.raises(NotAnArticle, match="nothing marks it as an article"):
+        extractor.extract_sync(Page(BASE, BASE, 200, "text/html", "utf-8", body))
+    marked = body.replace(b"<div>", b"<article>").replace(b"</div>", b"</article>")
+    assert extractor.extract_sync(Page(BASE, BASE, 200, "text/html", "utf-8", marked)).words > 40
+
+
+def test_a_short_page_of_headings_is_not_prose(extractor: Extractor) -> None:
+    items = "".join(f"<p>Short line number {n} of the menu</p>" for n in range(12))
+    body = f"<html><body><article>{items}</article></body></html>".encode()
+    with pytest.raises(NotAnArticle, match="no article text found"):
+        extractor.extract_sync(Page(BASE, BASE, 200, "text/html", "utf-8", body))
+
+
+@pytest.mark.parametrize(
+    ("key", "section"),
+    [
+        ("world-port-strike-economy", "Economy"),  # article:section
+        ("economy-bread-prices", "Business & Economy"),  # JSON-LD articleSection
+        ("economy-wirtschaft-de", "Wirtschaft"),  # JSON-LD BreadcrumbList
+        ("business-empresas-es", "Empresas"),  # a breadcrumb trail in the HTML
+        ("economy-jobless-url", "economy"),  # the URL's first path segment
+        ("economy-economie-fr", "Économie"),
+    ],
+)
+def test_the_publishers_section_is_read(extractor: Extractor, key: str, section: str) -> None:
+    article = extractor.extract_sync(corpus.page(corpus_entry(key)))
+    assert article.sections[0] == section
+
+
+def test_pages_without_a_section_have_none(extractor: Extractor) -> None:
+    article = extractor.extract_sync(corpus.page(corpus_entry("culture-band-none")))
+    assert article.sections == ()
+
+
+def test_every_corpus_page_gets_its_expected_outcome(extractor: Extractor) -> None:
+    for entry in corpus.entries():
+        if entry.get("is_article", True):
+            text = extractor.extract_sync(corpus.page(entry)).text
+            assert corpus.token_f1(text, corpus.gold(entry)) >= 0.95, entry["key"]
+        else:
+            with pytest.raises(NotAnArticle, match=entry["refusal"]):
+                extractor.extract_sync(corpus.page(entry))

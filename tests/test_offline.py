@@ -13,6 +13,7 @@ from bot.analyzers.offline import (
     GENERATOR,
     Lexicon,
     OfflineAnalyzer,
+    SectionMap,
     clean_headline,
     detect_language,
     split_sentences,
@@ -21,8 +22,9 @@ from bot.analyzers.offline import (
 from bot.config import DEFAULT_CATEGORIES, ExtractConfig
 from bot.errors import PrismError
 from bot.ingest.extract import Extractor
-from bot.models import Article, Draft, Page
+from bot.models import Article, Draft, Page, Section
 from bot.ports import Analyzer
+from tests.support import corpus, quality
 from tests.support.site import PAGES_DIR
 
 MANIFEST: list[dict[str, Any]] = tomllib.loads(
@@ -268,3 +270,145 @@ async def test_analyze_many_keeps_order_and_failures(analyzer: OfflineAnalyzer) 
     assert isinstance(results[1], Draft) and results[1].category == "Science"
     assert not any(isinstance(r, PrismError) for r in results)
     await analyzer.aclose()
+
+
+# --- categories from the publisher first ------------------------------------------------
+
+
+def test_the_labelled_category_set_meets_the_target(analyzer: OfflineAnalyzer) -> None:
+    labelled = corpus.labelled_articles()
+    assert len(labelled) >= 40
+    accuracy, wrong = corpus.category_accuracy(analyzer, labelled)
+    assert accuracy >= 0.9, wrong
+
+
+@pytest.mark.parametrize(
+    ("label", "named"),
+    [
+        ("Economy", ("Economy",)),
+        ("Wirtschaft", ("Economy",)),
+        ("ÉCONOMIE", ("Economy",)),
+        ("economie", ("Economy",)),
+        ("Economía", ("Economy",)),
+        ("Business & Economy", ("Business", "Economy")),
+        ("medio ambiente", ("Climate",)),
+        ("Deportes", ("Sports",)),
+        ("Opinion", ()),
+    ],
+)
+def test_section_words_of_major_languages_name_categories(
+    label: str, named: tuple[str, ...]
+) -> None:
+    assert SectionMap.load(DEFAULT_CATEGORIES).named(label) == named
+
+
+def test_a_section_names_only_configured_categories() -> None:
+    narrow = SectionMap.load(("Sports", "Gardening"))
+    assert narrow.named("Economy") == ()
+    assert narrow.named("Gardening") == ("Gardening",)  # its own name always works
+
+
+def test_the_publishers_section_outranks_the_words_of_the_text(analyzer: OfflineAnalyzer) -> None:
+    entry = next(e for e in corpus.entries() if e["key"] == "economy-wirtschaft-de")
+    article = Extractor(ExtractConfig()).extract_sync(corpus.page(entry))
+    assert article.sections == ("Wirtschaft",)
+    assert analyzer.analyze_sync(article).category == "Economy"
+    blind = replace(article, sections=())
+    assert analyzer.analyze_sync(blind).category == "Politics"  # "Regierung" misleads
+
+
+def test_a_port_strike_filed_under_economy_is_economy(analyzer: OfflineAnalyzer) -> None:
+    text = " ".join(
+        ["Software for the automated cranes failed and the terminal computers went dark."] * 12
+    )
+    strike = Article("u", "u", "Port strike", text, 150, sections=("Economy",))
+    assert analyzer.analyze_sync(strike).category == "Economy"
+    assert analyzer.analyze_sync(replace(strike, sections=())).category == "Technology"
+
+
+def test_a_section_naming_two_categories_lets_the_text_choose(analyzer: OfflineAnalyzer) -> None:
+    text = " ".join(["Inflation rose as consumer prices climbed again this month."] * 12)
+    article = Article("u", "u", "Prices", text, 120, sections=("Opinion", "Business & Economy"))
+    assert analyzer.analyze_sync(article).category == "Economy"
+
+
+# --- an editor's extract: no orphan references, headings true of their sections --------
+
+
+def corpus_article(key: str) -> Article:
+    entry = next(e for e in corpus.entries() if e["key"] == key)
+    return Extractor(ExtractConfig()).extract_sync(corpus.page(entry))
+
+
+def test_the_orphan_pronoun_article_reads_coherently(analyzer: OfflineAnalyzer) -> None:
+    draft = analyzer.analyze_sync(corpus_article("business-orphan-pronouns"))
+    assert quality.orphan_openings(draft) == []
+    assert quality.unfit_headings(draft) == []
+    paragraphs = [p for s in draft.sections for p in s.paragraphs]
+    assert not any(
+        p.startswith(('"We said no', "Such long", "They often", "It runs")) for p in paragraphs
+    )
+    for p in paragraphs:  # a leaning sentence, where kept, follows its antecedent
+        if "Such long talks" in p:
+            assert p.index("Such long talks") > p.index("said the deal")
+    assert not any("Strathearn Brie" in s.heading for s in draft.sections)  # a cheese
+
+
+def test_the_last_section_says_what_it_means_only_when_the_article_does(
+    analyzer: OfflineAnalyzer,
+) -> None:
+    french = analyzer.analyze_sync(corpus_article("economy-economie-fr"))
+    assert french.sections[-1].heading == "Autres détails"  # nothing looks ahead
+    rates = analyzer.analyze_sync(article("economy-rates.html"))
+    assert rates.sections[-1].heading.startswith("What it means")
+
+
+def test_a_sixty_word_brief_is_analysed_in_article_order(analyzer: OfflineAnalyzer) -> None:
+    source = corpus_article("brief-ferry-60-words")
+    draft = analyzer.analyze_sync(source)
+    assert draft.dek.startswith("Ferry operator Fjordline")
+    told = [draft.dek, *(p for s in draft.sections for p in s.paragraphs)]
+    assert [source.text.index(p) for p in told] == sorted(source.text.index(p) for p in told)
+    assert len(told) == len(set(told))  # nothing repeated to fill a template
+
+
+def test_german_and_french_briefs_keep_their_language(analyzer: OfflineAnalyzer) -> None:
+    german = analyzer.analyze_sync(corpus_article("economy-wirtschaft-de"))
+    assert (german.language, german.category) == ("de", "Economy")
+    assert german.sections[0].heading == "Was passiert ist"
+    french = analyzer.analyze_sync(corpus_article("economy-economie-fr"))
+    assert (french.language, french.category) == ("fr", "Economy")
+
+
+def test_no_fixture_page_has_an_orphan_opening_or_an_unfit_heading(
+    analyzer: OfflineAnalyzer,
+) -> None:
+    orphans, unfit = [], []
+    for name, source, _ in corpus.labelled_articles():
+        draft = analyzer.analyze_sync(source)
+        orphans += [(name, o) for o in quality.orphan_openings(draft)]
+        unfit += [(name, h) for h in quality.unfit_headings(draft)]
+    assert (orphans, unfit) == ([], [])
+
+
+def test_the_quality_checker_catches_what_it_counts() -> None:
+    bad = Draft(
+        headline="h",
+        dek='"We will not cut," he said.',
+        category="Economy",
+        sections=(
+            Section("Bank in figures", ("No number here.",)),
+            Section("Reactions: Strathearn Brie", ("Strathearn Brie won a medal.",)),
+            Section("What it means for drivers", ("Prices rose.",)),
+            Section("The background", ("Such talks are common.",)),
+        ),
+        tags=(),
+        language="en",
+        generator=GENERATOR,
+    )
+    assert len(quality.orphan_openings(bad)) == 2
+    assert quality.unfit_headings(bad) == [
+        "Bank in figures",
+        "Reactions: Strathearn Brie",
+        "What it means for drivers",
+    ]

@@ -287,3 +287,23 @@ async def test_a_tag_that_most_analyses_carry_is_not_a_reason(store: Store, conf
     hits = await RelatedIndex(store, config).find(source, now=NOW)
     assert [h.analysis.id for h in hits] == [sibling.id]
     assert hits[0].reason == "shares Brindle Foods, prices · same category"
+
+
+async def test_reasons_are_never_built_from_generic_verbs(store: Store, config: Config) -> None:
+    source = await put(
+        store,
+        "src",
+        "Ostwick quarry blast becomes a test for the regulator",
+        "The Ostwick quarry blast shows gaps; inspectors found cracks and added checks.",
+    )
+    hit = await put(
+        store,
+        "hit",
+        "Ostwick quarry reopens after the blast",
+        "Inspectors found the Ostwick quarry safe; it shows new fences and added checks.",
+        days_ago=2,
+    )
+    hits = await RelatedIndex(store, config).find(source, now=NOW)
+    assert [h.analysis.id for h in hits] == [hit.id]
+    words = set(hits[0].reason.replace(",", " ").split())
+    assert not words & {"becomes", "shows", "found", "added", "the", "and"}

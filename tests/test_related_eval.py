@@ -29,6 +29,7 @@ class EvalSet:
     analyses: dict[str, Analysis]  # key -> stored analysis
     related: dict[str, set[str]]  # source key -> relevant keys
     duplicates: dict[str, set[str]]  # key -> keys of its copies
+    mateless: tuple[str, ...] = ()  # sources with no true mate: "nothing related yet"
 
     def key_of(self, analysis: Analysis) -> str:
         return next(k for k, a in self.analyses.items() if a.id == analysis.id)
@@ -75,7 +76,7 @@ async def load_eval_set(store: Store) -> EvalSet:
         for key in group:
             duplicates[key] = set(group) - {key}
     related = {k: set(v) for k, v in (labels["related"] | labels["seed_related"]).items()}
-    return EvalSet(stored, related, duplicates)
+    return EvalSet(stored, related, duplicates, tuple(labels["mateless"]["keys"]))
 
 
 async def precision_at_3(index: RelatedIndex, data: EvalSet) -> float:
@@ -91,6 +92,22 @@ async def precision_at_3(index: RelatedIndex, data: EvalSet) -> float:
         found = sum(1 for h in hits if data.key_of(h.analysis) in relevant)
         total += found / min(3, len(relevant))
     return total / len(data.related)
+
+
+async def precision_at_1(index: RelatedIndex, data: EvalSet) -> float:
+    """Share of labelled sources whose first hit is relevant (a copy of one counts)."""
+    right = 0
+    for key, labelled in data.related.items():
+        relevant = labelled.union(*(data.duplicates.get(k, set()) for k in labelled))
+        hits = await index.find(data.analyses[key], limit=1, now=NOW)
+        right += bool(hits) and data.key_of(hits[0].analysis) in relevant
+    return right / len(data.related)
+
+
+async def mateless_empty(index: RelatedIndex, data: EvalSet) -> float:
+    """Share of sources with no true mate that are answered with nothing at all."""
+    empty = [not await index.find(data.analyses[k], limit=5, now=NOW) for k in data.mateless]
+    return sum(empty) / len(empty)
 
 
 async def test_precision_at_3_meets_the_target(store: Store, config: Config) -> None:
@@ -129,3 +146,14 @@ async def test_fusion_with_a_hashing_embedder_keeps_precision(store: Store, conf
     index = RelatedIndex(store, config, embedder=HashingEmbedder())
     assert await index.backfill() == len(data.analyses)
     assert await precision_at_3(index, data) >= 0.7
+
+
+async def test_the_relevance_floor_answers_mateless_sources_with_nothing(
+    store: Store, config: Config
+) -> None:
+    data = await load_eval_set(store)
+    index = RelatedIndex(store, config)
+    assert len(data.mateless) >= 10
+    assert await mateless_empty(index, data) >= 0.9
+    assert await precision_at_1(index, data) >= 0.95
+    assert await precision_at_3(index, data) >= 0.9

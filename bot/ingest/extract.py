@@ -3,12 +3,20 @@
 trafilatura does the main work; readability-lxml is the fallback when trafilatura
 finds too little. Both see text decoded with the right charset (header, then
 `<meta>`, then detection), never a mis-decoded string.
+
+Whether a page is an article is decided from its structure, not a word count alone:
+a brief of `[extract] min_words` (40) words or more is kept when the page says it is
+an article (og:type, a JSON-LD article type, an <article> element) and the text is
+prose (sentences in paragraphs); without that it needs `_PLAIN_WORDS`. Paywall
+teasers (JSON-LD isAccessibleForFree false, paywall markup) and link lists (section
+fronts, navigation) are refused, each with its own reason.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import json
 import logging
 import re
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -60,6 +68,43 @@ _META_CHARSET = re.compile(
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _BLOCKS = ("p", "li", "h2", "h3", "h4", "blockquote", "pre", "dd")
+_PLAIN_WORDS = 150  # what a page needs when nothing in its markup says "article"
+_PROSE_LINE_WORDS = 12  # a paragraph of prose: this many words, ending a sentence
+_LINK_SHARE = 0.5  # a page whose text is mostly link text is a list of links
+_ARTICLE_TYPES = re.compile(r"(?:Article|BlogPosting|Report)$")
+_PAYWALL_MARKUP = re.compile(
+    r"(?:^|[\s_-])(?:paywall|pay-wall|regwall|subscriber-only|subscribers-only|"
+    r"premium-content|meteredcontent|piano-offer|subscription-wall)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_GENERIC_CRUMBS = frozenset(  # labels and path segments that name no section
+    (
+        "home",
+        "homepage",
+        "start",
+        "startseite",
+        "inicio",
+        "portada",
+        "accueil",
+        "news",
+        "nachrichten",
+        "noticias",
+        "actualités",
+        "actualites",
+        "notizie",
+        "nieuws",
+        "index",
+        "main",
+        "story",
+        "stories",
+        "article",
+        "articles",
+        "post",
+        "posts",
+        "content",
+        "amp",
+    )
+)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
@@ -102,6 +147,10 @@ class _Head:
     canonical: str | None
     lang: str | None
     title: str | None
+    marked_article: bool = False  # og:type=article, a JSON-LD article, an <article>
+    paywalled: bool = False  # isAccessibleForFree false, or paywall markup
+    link_share: float = 0.0  # share of the body's text that is link text
+    sections: tuple[str, ...] = ()  # the publisher's section labels, most trusted first
 
 
 def _parse(html: str) -> lxml.html.HtmlElement | None:
@@ -123,7 +172,102 @@ def _head(tree: lxml.html.HtmlElement | None, final_url: str) -> _Head:
             break
     lang = tree.get("lang") or tree.get("xml:lang")
     titles = tree.xpath("//title/text()")
-    return _Head(canonical, _language_code(lang), _clean(str(titles[0])) if titles else None)
+    linked = _json_ld(tree)
+    og_types = [str(v).strip().lower() for v in tree.xpath("//meta[@property='og:type']/@content")]
+    marked = (
+        "article" in og_types
+        or any(_ARTICLE_TYPES.search(t) for item in linked for t in _types(item))
+        or bool(tree.xpath("//article"))
+    )
+    return _Head(
+        canonical,
+        _language_code(lang),
+        _clean(str(titles[0])) if titles else None,
+        marked_article=marked,
+        paywalled=_paywalled(tree, linked),
+        link_share=_link_share(tree),
+        sections=_sections(tree, linked, canonical or final_url),
+    )
+
+
+def _json_ld(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page (top level, in lists and in @graph)."""
+    found: list[dict[str, Any]] = []
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(str(script))
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                found.append(item)
+                stack.extend(v for v in (item.get("@graph"),) if v)
+    return found
+
+
+def _types(item: dict[str, Any]) -> list[str]:
+    value = item.get("@type", [])
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _paywalled(tree: lxml.html.HtmlElement, linked: list[dict[str, Any]]) -> bool:
+    """The page says part of it is for subscribers only."""
+    for item in linked:
+        parts = item.get("hasPart")
+        for part in [item, *(parts if isinstance(parts, list) else [parts])]:
+            if isinstance(part, dict) and str(part.get("isAccessibleForFree", "")).lower() in (
+                "false",
+                "no",
+            ):
+                return True
+    names = tree.xpath("//body//@class | //body//@id")
+    return any(_PAYWALL_MARKUP.search(str(name)) for name in names)
+
+
+def _link_share(tree: lxml.html.HtmlElement) -> float:
+    """How much of the main text is link text: high on section fronts and menus."""
+    roots = tree.xpath("//main") or tree.xpath("//body") or [tree]
+    root = roots[0]
+    total = len(root.text_content().split()) or 1
+    linked = sum(len(a.text_content().split()) for a in root.iter("a"))
+    return linked / total
+
+
+def _sections(
+    tree: lxml.html.HtmlElement, linked: list[dict[str, Any]], url: str
+) -> tuple[str, ...]:
+    """article:section, JSON-LD articleSection, breadcrumbs, the URL's first segment."""
+    found: list[str] = [str(v) for v in tree.xpath("//meta[@property='article:section']/@content")]
+    for item in linked:
+        section = item.get("articleSection")
+        found += [str(s) for s in section] if isinstance(section, list) else [str(section or "")]
+    for item in linked:
+        if "BreadcrumbList" in _types(item):
+            crumbs = item.get("itemListElement") or []
+            found += [_crumb_name(c) for c in crumbs if isinstance(c, dict)]
+    crumb_xpath = (
+        "//*[contains(translate(@class, 'BREADCRUMB', 'breadcrumb'), 'breadcrumb')"
+        " or contains(translate(@aria-label, 'BREADCRUMB', 'breadcrumb'), 'breadcrumb')]//a"
+    )
+    found += [a.text_content() for a in tree.xpath(crumb_xpath)]
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    if len(segments) > 1 and re.fullmatch(r"[^\W\d_]+(?:-[^\W\d_]+)*", segments[0]):
+        found.append(segments[0].replace("-", " "))
+    labels = (_clean(label) for label in found)
+    unique = dict.fromkeys(x for x in labels if x and x.casefold() not in _GENERIC_CRUMBS)
+    return tuple(unique)
+
+
+def _crumb_name(crumb: dict[str, Any]) -> str:
+    name = crumb.get("name")
+    item = crumb.get("item")
+    if not name and isinstance(item, dict):
+        name = item.get("name")
+    return str(name or "")
 
 
 def _absolute(href: str, base: str) -> str | None:
@@ -211,17 +355,15 @@ class Extractor:
         meta = _trafilatura(html, page.final_url) if tree is not None else {}
         title = _clean(str(meta.get("title") or ""))
         text = _without_title(_paragraphs(str(meta.get("text") or "")), title or head.title)
-        if word_count(text) < self.config.min_words:
+        if word_count(text) < max(self.config.min_words, _PLAIN_WORDS):
+            # readability when trafilatura finds little; on a brief it would add the
+            # byline and boxes around it, so it must find more prose, not more words
             fallback_title, fallback = readability_text(html)
-            if word_count(fallback) > word_count(text):
+            if _prose_words(fallback) > _prose_words(text):
                 title = title or fallback_title
                 text = _without_title(fallback, title or head.title)
         words = word_count(text)
-        if words < self.config.min_words:
-            raise NotAnArticle(
-                f"no article text found on that page ({words} words; "
-                f"an article needs at least {self.config.min_words})"
-            )
+        self._judge(text, words, head)
         return Article(
             url=page.url,
             canonical_url=head.canonical or page.final_url,
@@ -232,7 +374,35 @@ class Extractor:
             published_at=_optional(meta.get("date")),
             site=_optional(meta.get("sitename")),
             language=_language_code(meta.get("language")) or head.lang or detect_language(text),
+            sections=head.sections,
         )
+
+    def _judge(self, text: str, words: int, head: _Head) -> None:
+        """Raise NotAnArticle, with its specific reason, unless `text` is an article."""
+        least = self.config.min_words
+        plain = max(least, _PLAIN_WORDS)
+        if head.paywalled and words < plain:
+            raise NotAnArticle(
+                f"no article text found on that page: only a subscriber teaser is visible"
+                f" ({words} words before the paywall)"
+            )
+        if words < least:
+            raise NotAnArticle(
+                f"no article text found on that page ({words} words; "
+                f"an article needs at least {least})"
+            )
+        if words >= plain:
+            return
+        if head.link_share >= _LINK_SHARE and _prose_words(text) < least:
+            raise NotAnArticle(
+                "no article text found on that page: it is a list of links and headlines"
+                " (a section front or a navigation page)"
+            )
+        if not head.marked_article or _prose_words(text) < least:
+            raise NotAnArticle(
+                f"no article text found on that page ({words} words, and nothing marks it"
+                f" as an article; a page without article markup needs at least {plain})"
+            )
 
     def close(self) -> None:
         """Shut down the thread pool this extractor made (an injected one is left alone)."""
@@ -250,6 +420,16 @@ def _without_title(text: str, title: str | None) -> str:
     if title and rest and first.casefold() == title.casefold():
         return rest
     return text
+
+
+def _prose_words(text: str) -> int:
+    """Words in paragraphs that read as prose: long enough and ending a sentence."""
+    total = 0
+    for paragraph in text.split("\n\n"):
+        count = word_count(paragraph)
+        if count >= _PROSE_LINE_WORDS and re.search(r"[.!?…。！？\"”»)]$", paragraph.strip()):
+            total += count
+    return total
 
 
 def _optional(value: object) -> str | None:

@@ -39,7 +39,13 @@ POOL = 8  # candidates read per result asked for (at least 40), before boosts an
 # A hit that shares no entity must score at least this share of the best lexical hit:
 # words in common alone ("record", "season", "shares") are weak evidence.
 WEAK_FLOOR = 0.35
-MIN_COMMON_TERMS = 2
+# The relevance floor: a hit that shares no entity is offered only when it shares at
+# least this many distinctive words with the source, or one fewer when one of them is
+# a name (never written in lower case in either text: "Ostwick", not "Marathon").
+# Calibrated on tests/fixtures/related (mate-less sources, [mateless] in labels.toml):
+# every true mate there shares an entity, while noise shares two or three loose words
+# ("record, Rotterdam, become"). bench/bench_related_floor.py prints the figures.
+MIN_COMMON_TERMS = 4
 # With embeddings, a neighbour at least this similar (cosine) is kept without shared words.
 SEMANTIC_TRUST = 0.5
 LOOKUP_TERMS = 32  # the source's heaviest terms whose document frequency is read
@@ -59,6 +65,18 @@ _STOPWORDS = frozenset(
     whom why will with would year years you your every many may might must make made
     said says like well back down still even per percent since whether means matters
     happened"""
+    )
+) | frozenset(  # generic verbs and fillers: never a query term, never a reason
+    str.split(
+        """add adds added become becomes became becoming begin begins began get gets got
+    give gives gave go goes going went keep keeps kept show shows showed shown take takes
+    took taken find finds found win wins won approve approves approved expand expands
+    expanded need needs needed grow grows grew grown leave leaves left rise rises rising
+    rose fall falls fell set sets put puts come comes came ahead end ends ended later
+    early told tell say saying according include includes included use uses used want
+    wants wanted plan plans planned move moves moved help helps helped start starts
+    started first last next big small high low large long little own really part around
+    week weeks month months day days today yesterday time times way ways lot number"""
     )
 )
 
@@ -357,8 +375,9 @@ def _select(
 ) -> list[RelatedHit]:
     """Best first, each with its reason; skips copies of a better hit and weak matches.
 
-    A hit that shares no entity needs at least two of the query's terms: one common
-    word ("record", "shares") is not a reason a reader would accept. The embedding
+    A hit that shares no entity needs at least four of the query's terms and the
+    source's category: a word or two in common ("record", "shares") is not a reason a
+    reader would accept, and below that floor the answer is "nothing related yet". The embedding
     model's nearest few (`trusted`) are kept on its word.
     """
     hits: list[RelatedHit] = []
@@ -368,12 +387,22 @@ def _select(
         shared = _shared_entities(source, hit)[:3]
         terms = stemmer.stem_set(_text(hit))
         common = [query.words[s] for s in query.terms if s in terms]
-        if not shared and len(common) < MIN_COMMON_TERMS and hit.id not in trusted:
+        if not shared and hit.id not in trusted and not _enough_in_common(source, hit, common):
             continue
         hits.append(RelatedHit(hit, float(f"{score:.4g}"), _reason(source, hit, shared, common)))
         if len(hits) == limit:
             break
     return hits
+
+
+def _enough_in_common(source: Analysis, hit: Analysis, common: list[str]) -> bool:
+    """Without a shared entity: several distinctive words, fewer if one is a name."""
+    if len(common) >= MIN_COMMON_TERMS:
+        return True
+    if len(common) < MIN_COMMON_TERMS - 1:
+        return False
+    lower = {w for text in (_text(source), _text(hit)) for w in _words(text) if w.islower()}
+    return any(w[:1].isupper() and w.casefold() not in lower for w in common)
 
 
 def _text(analysis: Analysis) -> str:
