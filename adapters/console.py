@@ -53,6 +53,8 @@ def render(reply: Reply) -> Text:
     for action in reply.actions:
         if action.kind == "related" and action.analysis_id is not None:
             out.append(f"→ /related {action.analysis_id}\n", style="cyan")
+        elif action.kind == "web" and action.url:
+            out.append(f"{action.label}: {action.url}\n", style="cyan")
     return out
 
 

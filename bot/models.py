@@ -149,6 +149,18 @@ class Analysis:
     flags: tuple[str, ...] = ()
 
 
+ThoughtKind = Literal["useful", "inaccurate"]
+THOUGHT_KINDS: tuple[ThoughtKind, ...] = ("useful", "inaccurate")
+
+
+@dataclass(frozen=True, slots=True)
+class Thoughts:
+    """Readers' reactions to one analysis: how many found it useful or inaccurate."""
+
+    useful: int = 0
+    inaccurate: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     id: int
@@ -198,9 +210,9 @@ Block = Paragraph | Link | Item | Group
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A button: `related` and `open` call back into the core, `source` opens a URL."""
+    """A button: `related` and `open` call back into the core, `source` and `web` open a URL."""
 
-    kind: Literal["related", "open", "source"]
+    kind: Literal["related", "open", "source", "web"]  # `web`: the analysis's page
     label: str
     analysis_id: int | None = None
     url: str | None = None

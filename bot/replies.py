@@ -34,7 +34,8 @@ def meta_line(analysis: Analysis) -> str:
     return f"{analysis.category} · {analysis.reading_minutes} min read · {label}"
 
 
-def analysis_reply(analysis: Analysis) -> Reply:
+def analysis_reply(analysis: Analysis, web_url: str | None = None) -> Reply:
+    """The whole analysis as a reply; `web_url` adds a "Read on the web" action."""
     source = analysis.source
     publisher = source.publisher or _host(source.url)
     blocks: list[Paragraph | Link | Group] = [Paragraph(analysis.dek)]
@@ -52,6 +53,7 @@ def analysis_reply(analysis: Analysis) -> Reply:
         actions=(
             Action("related", "Related", analysis_id=analysis.id),
             Action("source", "Source", url=source.url),
+            *([Action("web", "Read on the web", url=web_url)] if web_url else []),
         ),
         analysis_id=analysis.id,
         category=analysis.category,

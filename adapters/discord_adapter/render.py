@@ -304,7 +304,7 @@ def _action_buttons(reply: Reply) -> list[Button]:
 
 def _action_button(action: Action) -> Button | None:
     label = fit(action.label, LABEL_MAX)
-    if action.kind == "source":
+    if action.kind in ("source", "web"):
         ok = action.url and _linkable(action.url) and len(action.url) <= URL_MAX
         return Button(label, url=action.url) if ok else None
     if action.analysis_id is None:

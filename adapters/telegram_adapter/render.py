@@ -125,7 +125,7 @@ def keyboard_for(
             buttons.append(
                 InlineKeyboardButton(action.label, callback_data=f"show:{action.analysis_id}")
             )
-        elif action.kind == "source" and action.url and _is_web_url(action.url):
+        elif action.kind in ("source", "web") and action.url and _is_web_url(action.url):
             buttons.append(InlineKeyboardButton(action.label, url=action.url))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
