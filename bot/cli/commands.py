@@ -38,10 +38,12 @@ async def cmd_analyze(args: argparse.Namespace, config: Config) -> int:
     try:
         request = Request("analyze", args.url, CLI_CHANNEL, CLI_USER)
         resolution = await core.resolve(args.url, request, refresh=args.refresh)
+        thoughts = await core.thoughts(resolution.analysis.id)
     finally:
         await core.aclose()
     if args.json:
-        print_json({**analysis_json(resolution.analysis), "cached": resolution.cached})
+        data = analysis_json(resolution.analysis, thoughts)
+        print_json({**data, "cached": resolution.cached})
     else:
         from adapters.console import print_replies
         from bot.replies import analysis_reply
@@ -268,3 +270,56 @@ async def _seed_if_empty(core: Core) -> None:
     report = await core.seed_if_empty()
     if report is not None:
         event(log, "seeds", added=report.added)
+
+
+# --- the web site and readers' Thoughts (issue 14) ------------------------------------------
+
+
+async def cmd_web(args: argparse.Namespace, config: Config) -> int:
+    """Serve only the web site until SIGINT or SIGTERM."""
+    from adapters import web as web_adapter
+
+    core = await Core.open(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await _seed_if_empty(core)
+        async with web_adapter.create(config, core) as site:
+            print(f"prism-bot web: serving {site.url}/ (Ctrl-C stops)", flush=True)
+            await stop.wait()
+    finally:
+        await core.aclose()
+    return 0
+
+
+async def cmd_review(args: argparse.Namespace, config: Config) -> int:
+    """List analyses readers flagged `inaccurate` at least `[thoughts] review_after` times."""
+    core = await Core.open(config)
+    try:
+        flagged = await core.review()
+    finally:
+        await core.aclose()
+    rows = [
+        {
+            "id": a.id,
+            "headline": a.headline,
+            "category": a.category,
+            "url": a.canonical_url,
+            "useful": t.useful,
+            "inaccurate": t.inaccurate,
+        }
+        for a, t in flagged
+    ]
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        print(f"Nothing to review: no analysis has {config.thoughts.review_after} inaccurate.")
+    else:
+        for r in rows:
+            print(
+                f"#{r['id']}  {r['inaccurate']} inaccurate, {r['useful']} useful  {r['headline']}"
+            )
+        print("Regenerate one with: prism-bot analyze URL --refresh")
+    return 0

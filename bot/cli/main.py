@@ -18,7 +18,7 @@ from typing import Any
 from bot.config import SECRET_KEYS, Config, load_config
 from bot.errors import ConfigError, PrismError
 from bot.logs import setup_logging
-from bot.models import Analysis, Article, ChannelRef, Reply
+from bot.models import Analysis, Article, ChannelRef, Reply, Thoughts
 
 Command = Callable[[argparse.Namespace, Config], Coroutine[Any, Any, int]]
 
@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("forget", "remove an analysis and its article (takedown requests)")
     p.add_argument("ref", metavar="URL|ID")
+    # --- the web site and readers' Thoughts (issue 14) ---
+    add("web", "serve only the web site ([web] listen and port)")
+    p = add("review", "analyses readers flagged inaccurate ([thoughts] review_after)")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -97,9 +101,10 @@ def _fail(exc: PrismError) -> int:
 # --- JSON shapes of the CLI contract ------------------------------------------------------
 
 
-def analysis_json(a: Analysis) -> dict[str, Any]:
+def analysis_json(a: Analysis, thoughts: Thoughts | None = None) -> dict[str, Any]:
     from bot.replies import disclaimer
 
+    counts = thoughts or Thoughts()
     return {
         "id": a.id,
         "url": a.url,
@@ -127,6 +132,7 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
         "key_question": a.key_question,
         "flags": list(a.flags),
         "disclaimer": disclaimer(a.generator.backend),
+        "thoughts": {"useful": counts.useful, "inaccurate": counts.inaccurate},
     }
 
 
