@@ -271,6 +271,7 @@ class WebConfig:
 @dataclass(frozen=True)
 class ThoughtsConfig:
     review_after: int = 3  # `inaccurate` reactions that list an analysis in `review`
+    buttons: bool = False  # Useful / Inaccurate buttons under analyses in chats
 
     def validate(self) -> None:
         _at_least("thoughts", "review_after", self.review_after, 1)

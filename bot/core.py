@@ -309,7 +309,7 @@ async def _one(core: Core, url: str, request: Request) -> Reply:
         resolution = await core.resolve(url, request)
     except PrismError as exc:
         return error_reply(exc)
-    return analysis_reply(resolution.analysis, web_url=core.page_url(resolution.analysis))
+    return _analysis_reply(core, resolution.analysis)
 
 
 async def _message(core: Core, request: Request) -> list[Reply]:
@@ -327,8 +327,30 @@ async def _message(core: Core, request: Request) -> list[Reply]:
 
 
 async def _show(core: Core, request: Request) -> list[Reply]:
-    analysis = await core.analysis(request.text)
-    return [analysis_reply(analysis, web_url=core.page_url(analysis))]
+    return [_analysis_reply(core, await core.analysis(request.text))]
+
+
+def _analysis_reply(core: Core, analysis: Analysis) -> Reply:
+    """An analysis with its page link and Thoughts buttons, as configured."""
+    web_url = core.page_url(analysis)
+    return analysis_reply(analysis, web_url=web_url, thoughts=core.config.thoughts.buttons)
+
+
+async def _thought(core: Core, request: Request) -> list[Reply]:
+    """A reader's reaction from a chat button: `useful 12` or `inaccurate 12`."""
+    kind, _, ident = request.text.strip().partition(" ")
+    if not ident.strip().isdigit():
+        raise BadArguments("usage: /thought <useful|inaccurate> <analysis id>")
+    reader = f"{request.channel.platform}:{request.user}"
+    counts = await core.react(int(ident), reader, kind)
+    return [
+        info(
+            "Thanks for your thoughts",
+            f"Noted: {kind}. Readers so far: {counts.useful} useful · "
+            f"{counts.inaccurate} inaccurate.",
+            ephemeral=True,
+        )
+    ]
 
 
 async def _related(core: Core, request: Request) -> list[Reply]:
@@ -414,5 +436,6 @@ HANDLERS: dict[str, Handler] = {
     "unsubscribe": _admin_only(lambda core, r: core.subscriptions.unsubscribe(r)),
     "subscriptions": _subscriptions,
     "digest": _digest,
+    "thought": _thought,
 }
 assert set(HANDLERS) - {"message"} == set(BY_NAME), "every command has one handler"

@@ -212,7 +212,8 @@ Block = Paragraph | Link | Item | Group
 class Action:
     """A button: `related` and `open` call back into the core, `source` and `web` open a URL."""
 
-    kind: Literal["related", "open", "source", "web"]  # `web`: the analysis's page
+    # `web`: the analysis's page; `useful` / `inaccurate`: a reader's Thoughts
+    kind: Literal["related", "open", "source", "web", "useful", "inaccurate"]
     label: str
     analysis_id: int | None = None
     url: str | None = None

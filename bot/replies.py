@@ -34,8 +34,9 @@ def meta_line(analysis: Analysis) -> str:
     return f"{analysis.category} · {analysis.reading_minutes} min read · {label}"
 
 
-def analysis_reply(analysis: Analysis, web_url: str | None = None) -> Reply:
-    """The whole analysis as a reply; `web_url` adds a "Read on the web" action."""
+def analysis_reply(analysis: Analysis, web_url: str | None = None, thoughts: bool = False) -> Reply:
+    """The whole analysis as a reply; `web_url` adds "Read on the web", `thoughts` the
+    Useful / Inaccurate buttons."""
     source = analysis.source
     publisher = source.publisher or _host(source.url)
     blocks: list[Paragraph | Link | Group] = [Paragraph(analysis.dek)]
@@ -54,9 +55,17 @@ def analysis_reply(analysis: Analysis, web_url: str | None = None) -> Reply:
             Action("related", "Related", analysis_id=analysis.id),
             Action("source", "Source", url=source.url),
             *([Action("web", "Read on the web", url=web_url)] if web_url else []),
+            *(_thought_actions(analysis.id) if thoughts else ()),
         ),
         analysis_id=analysis.id,
         category=analysis.category,
+    )
+
+
+def _thought_actions(analysis_id: int) -> tuple[Action, ...]:
+    return (
+        Action("useful", "Useful", analysis_id=analysis_id),
+        Action("inaccurate", "Inaccurate", analysis_id=analysis_id),
     )
 
 

@@ -22,7 +22,13 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from adapters.discord_adapter.render import Message, render
-from adapters.discord_adapter.slash import OpenButton, RelatedButton, build_commands, make_view
+from adapters.discord_adapter.slash import (
+    OpenButton,
+    RelatedButton,
+    ThoughtButton,
+    build_commands,
+    make_view,
+)
 from bot.commands import COMMANDS, Command
 from bot.config import Config
 from bot.errors import (
@@ -90,7 +96,7 @@ class PrismClient(discord.Client):
         self.tree.on_error = adapter.on_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(RelatedButton, OpenButton)
+        self.add_dynamic_items(RelatedButton, OpenButton, ThoughtButton)
         for command in build_commands(
             COMMANDS, self.adapter.config, self.adapter.run, self._recent
         ):

@@ -35,6 +35,7 @@ BLANK = "\u200b"  # a field name that shows nothing: Discord requires a non-empt
 
 RELATED_ID = "prism:related:{id}"
 OPEN_ID = "prism:open:{id}"
+THOUGHT_ID = "prism:{kind}:{id}"  # kind: useful | inaccurate
 
 ERROR_COLOUR = 0xE74C3C
 INFO_COLOUR = 0x5865F2
@@ -309,5 +310,7 @@ def _action_button(action: Action) -> Button | None:
         return Button(label, url=action.url) if ok else None
     if action.analysis_id is None:
         return None
+    if action.kind in ("useful", "inaccurate"):
+        return Button(label, custom_id=THOUGHT_ID.format(kind=action.kind, id=action.analysis_id))
     template = RELATED_ID if action.kind == "related" else OPEN_ID
     return Button(label, custom_id=template.format(id=action.analysis_id))

@@ -16,7 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_adapter.render import OPEN_ID, RELATED_ID, Button, fit
+from adapters.discord_adapter.render import OPEN_ID, RELATED_ID, THOUGHT_ID, Button, fit
 from bot.commands import Command, Option
 from bot.config import Config
 from bot.models import Analysis
@@ -203,6 +203,38 @@ class OpenButton(
         await _clicker(interaction)(interaction, "show", str(self.analysis_id))
 
 
+class ThoughtButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"prism:(?P<kind>useful|inaccurate):(?P<id>[0-9]+)",
+):
+    """Useful / Inaccurate under an analysis: the reader's Thoughts, answered privately."""
+
+    def __init__(self, kind: str, analysis_id: int, label: str = "") -> None:
+        custom_id = THOUGHT_ID.format(kind=kind, id=analysis_id)
+        super().__init__(
+            discord.ui.Button(
+                label=label or kind.capitalize(),
+                style=discord.ButtonStyle.secondary,
+                custom_id=custom_id,
+            )
+        )
+        self.kind = kind
+        self.analysis_id = analysis_id
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: Any,
+        /,
+    ) -> ThoughtButton:
+        return cls(str(match["kind"]), int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await _clicker(interaction)(interaction, "thought", f"{self.kind} {self.analysis_id}")
+
+
 def make_view(buttons: Sequence[Button]) -> discord.ui.View | None:
     """A persistent view (no timeout) holding the rendered buttons, five to a row."""
     if not buttons:
@@ -222,4 +254,6 @@ def _item(button: Button) -> discord.ui.Item[Any]:
         return RelatedButton(int(ident), button.label)
     if kind == "prism:open" and ident.isdigit():
         return OpenButton(int(ident), button.label)
+    if kind in ("prism:useful", "prism:inaccurate") and ident.isdigit():
+        return ThoughtButton(kind.removeprefix("prism:"), int(ident), button.label)
     return discord.ui.Button(label=button.label, custom_id=custom_id)

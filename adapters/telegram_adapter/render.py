@@ -127,6 +127,9 @@ def keyboard_for(
             )
         elif action.kind in ("source", "web") and action.url and _is_web_url(action.url):
             buttons.append(InlineKeyboardButton(action.label, url=action.url))
+        elif action.kind in ("useful", "inaccurate") and action.analysis_id is not None:
+            data = f"{action.kind}:{action.analysis_id}"
+            buttons.append(InlineKeyboardButton(action.label, callback_data=data))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
 
