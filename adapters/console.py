@@ -69,7 +69,8 @@ def _render_block(out: Text, block: Paragraph | Link | Item | Group) -> None:
         if block.analysis_id is not None:
             out.append(f"  (/show {block.analysis_id})", style="cyan")
         out.append("\n")
-        for line, style in ((block.text, ""), (block.meta, "dim"), (block.url, "blue")):
+        lines = (block.text, ""), (block.meta, "dim"), (block.url, "blue"), (block.page_url, "blue")
+        for line, style in lines:
             if line:
                 out.append(f"  {line}\n", style=style)
     else:

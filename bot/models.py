@@ -195,6 +195,7 @@ class Item:
     meta: str = ""  # "Economy · 3 min read" or a reason such as "shares: Ford, Xiaomi"
     url: str | None = None  # the source link
     analysis_id: int | None = None  # lets a renderer offer "open this analysis"
+    page_url: str | None = None  # the analysis's web page, when [web] base_url is set
 
 
 @dataclass(frozen=True, slots=True)

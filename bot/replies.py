@@ -69,8 +69,8 @@ def _thought_actions(analysis_id: int) -> tuple[Action, ...]:
     )
 
 
-def item_for(analysis: Analysis, meta: str = "") -> Item:
-    """One analysis as a list entry (digests, related articles)."""
+def item_for(analysis: Analysis, meta: str = "", page_url: str | None = None) -> Item:
+    """One analysis as a list entry (digests, related articles), with its page if any."""
     lead = first_sentence(analysis.dek)
     return Item(
         title=analysis.headline,
@@ -78,6 +78,7 @@ def item_for(analysis: Analysis, meta: str = "") -> Item:
         meta=meta or f"{analysis.category} · {analysis.reading_minutes} min read",
         url=analysis.source.url,
         analysis_id=analysis.id,
+        page_url=page_url,
     )
 
 

@@ -4,15 +4,17 @@ against the local Bot API and Discord servers, the real core."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import date
 
 import pytest
 
 from adapters.discord_adapter.render import render as discord_render
 from adapters.telegram_adapter import TelegramAdapter
 from adapters.telegram_adapter.render import keyboard_for
+from adapters.telegram_adapter.render import render as telegram_render
 from bot.config import Config
 from bot.core import Core
-from bot.models import Action, ChannelRef, Reply, Request, Thoughts
+from bot.models import Action, ChannelRef, Group, Item, Reply, Request, Thoughts
 from tests.support.discord_bot import Bot, discord_config
 from tests.support.discord_server import DiscordServer, discord_server
 from tests.support.telegram_server import BotApiServer, bot_api, chat, user
@@ -131,3 +133,33 @@ async def test_a_discord_thought_button_is_stored_and_answered_privately(
         assert await bot.core.thoughts(ident) == Thoughts(1, 0)
     finally:
         await bot.stop()
+
+
+async def test_each_digest_item_links_to_its_page(chat_config: Config) -> None:
+    core = await Core.open(chat_config)
+    try:
+        await core.import_seeds()  # seeds keep their old dates: render them as a digest
+        economy = await core.recent(5, "Economy")
+        digest = core.digests.render(date(2026, 3, 1), ("Economy",), economy)
+    finally:
+        await core.aclose()
+    assert digest is not None
+    items = [i for g in digest.blocks if isinstance(g, Group) for i in g.blocks]
+    assert items
+    for item in items:
+        assert isinstance(item, Item) and item.analysis_id is not None
+        assert item.page_url is not None
+        assert item.page_url.startswith(f"{SITE}/a/{item.analysis_id}-")
+    (part, *_) = telegram_render(digest)
+    assert f'<a href="{items[0].page_url}">Read on the web</a>' in part.html
+    (message, *_) = discord_render(digest)
+    assert f"[Read on the web]({items[0].page_url})" in str(message.embeds[0].to_dict())
+
+
+async def test_digest_items_carry_no_page_without_base_url(core: Core) -> None:
+    await core.import_seeds()
+    economy = await core.recent(5, "Economy")
+    digest = core.digests.render(date(2026, 3, 1), ("Economy",), economy)
+    assert digest is not None
+    items = [i for g in digest.blocks if isinstance(g, Group) for i in g.blocks]
+    assert all(isinstance(i, Item) and i.page_url is None for i in items)

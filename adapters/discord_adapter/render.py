@@ -161,6 +161,9 @@ def item_line(item: Item, number: int | None = None) -> str:
     title = masked_link(item.title, url) if url else escape(item.title)
     head = f"**{number}.** {title}" if number is not None else f"**{title}**"
     tail = " · ".join(escape(p) for p in (item.text, item.meta) if p)
+    if item.page_url and _linkable(item.page_url):
+        page = masked_link("Read on the web", item.page_url)
+        tail = f"{tail} · {page}" if tail else page
     return f"{head}\n{tail}" if tail else head
 
 

@@ -103,6 +103,8 @@ def _item(item: Item, bot_username: str) -> Para:
         tail.append(Run(item.meta, ("i",)))
     if item.url:
         tail.append(_link("Source", item.url))
+    if item.page_url and _is_web_url(item.page_url):
+        tail.append(_link("Read on the web", item.page_url))
     if item.analysis_id is not None and bot_username:
         tail.append(_link("Open", deep_link(bot_username, item.analysis_id)))
     for i, run in enumerate(tail):

@@ -21,6 +21,7 @@ from bot.digests.subscriptions import category_error, check_zone, in_order, late
 from bot.errors import ChannelGone, ChannelMoved, NotFound, SendFailed
 from bot.logs import event
 from bot.models import Analysis, ChannelRef, Group, Item, Reply, Subscription
+from bot.permalinks import page_url
 from bot.ports import Sender
 from bot.replies import item_for
 from bot.store import Store
@@ -115,7 +116,8 @@ class DigestService:
         chosen = analyses[: self.config.digest.max_items]  # the store ranks by recency, requests
         groups: dict[str, list[Item]] = {c: [] for c in in_order(self.config, categories)}
         for a in chosen:
-            groups.setdefault(a.category, []).append(item_for(a, f"{a.reading_minutes} min read"))
+            item = item_for(a, f"{a.reading_minutes} min read", page_url=self._page(a))
+            groups.setdefault(a.category, []).append(item)
         blocks = tuple(Group(name, tuple(items)) for name, items in groups.items() if items)
         meta = _counts(len(analyses), len(chosen), len(blocks))
         return Reply(
@@ -375,6 +377,11 @@ class DigestService:
         if platform not in self._pacers:
             self._pacers[platform] = pacer_for(platform, self.config.digest)
         return self._pacers[platform]
+
+    def _page(self, analysis: Analysis) -> str | None:
+        """The analysis's web page when `[web] base_url` is set (issue 14)."""
+        base = self.config.web.base_url
+        return page_url(base, analysis.id, analysis.headline) if base else None
 
 
 def _since(entry: Scheduled, now: datetime) -> datetime:
