@@ -17,6 +17,7 @@ from bot.errors import BadArguments, ConfigError, NotFound
 from bot.models import ChannelRef, Request, Thoughts
 from bot.permalinks import page_path, slugify
 from tests.support.process import spawn_bot
+from tests.support.site import Site
 
 
 async def _seeded(core: Core) -> int:
@@ -134,6 +135,7 @@ def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "prism.toml"
     path.write_text(
         f'[storage]\npath = "{tmp_path / "cli.db"}"\n'
+        '[fetch]\nallow_networks = ["127.0.0.0/8"]\ntimeout_s = 5.0\n'
         "[web]\nport = 0\n[thoughts]\nreview_after = 2\n"
     )
     return path
@@ -171,3 +173,17 @@ async def test_web_cli_serves_the_site_until_sigterm(config_file: Path) -> None:
         assert (await client.get("/")).status_code == 200
     proc.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(proc.wait(), 30) == 0
+
+
+async def test_analysis_json_counts_thoughts(config_file: Path, article_site: Site) -> None:
+    url = article_site.url("/slow/council?ms=1")
+    code, out, err = await _cli("analyze", url, "--json", "--config", str(config_file))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["thoughts"] == {"useful": 0, "inaccurate": 0}
+    config = build_config({"storage": {"path": str(config_file.parent / "cli.db")}}, {}, "t")
+    async with _core(config) as core:
+        await core.react(data["id"], "telegram:1", "inaccurate")
+        await core.react(data["id"], "web:abc", "useful")
+    code, out, err = await _cli("analyze", url, "--json", "--config", str(config_file))
+    assert json.loads(out)["thoughts"] == {"useful": 1, "inaccurate": 1}
