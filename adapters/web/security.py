@@ -8,6 +8,7 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -25,8 +26,10 @@ HEADERS = {
 }
 TOKEN_WINDOW_S = 12 * 3600  # a form's token is accepted for one to two windows
 
+R = TypeVar("R", bound=web.StreamResponse)
 
-def add_headers(response: web.StreamResponse) -> web.StreamResponse:
+
+def add_headers(response: R) -> R:
     """Every response, errors included, carries the CSP and nosniff headers."""
     response.headers.update(HEADERS)
     return response

@@ -250,7 +250,7 @@ class Site:
         text = self.templates.get_template("error.html").render(
             **self._common(None), title=heading, heading=heading, message=message
         )
-        return add_headers(respond(request, rendered(text, HTML), status=status))  # type: ignore[return-value]
+        return add_headers(respond(request, rendered(text, HTML), status=status))
 
     def _no_analysis(self, request: web.Request) -> web.Response:
         return self.error(request, 404, "Analysis not found", "No analysis has this address.")
