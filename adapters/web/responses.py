@@ -34,9 +34,10 @@ def rendered(
     """Encode a page once: its ETag and its gzip copy are computed here, not per request."""
     body = text.encode("utf-8")
     digest = hashlib.sha256(body).hexdigest()[:20]
-    gzipped = gzip.compress(body, 6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+    gzipped = gzip.compress(body, 9, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
     last = format_datetime(modified, usegmt=True) if modified is not None else None
-    return Rendered(body, gzipped, f'"{digest}"', last, content_type, path)
+    # Weak: the gzip and plain bodies are the same page, so they share one validator.
+    return Rendered(body, gzipped, f'W/"{digest}"', last, content_type, path)
 
 
 def respond(request: web.Request, page: Rendered, status: int = 200) -> web.Response:
@@ -55,8 +56,9 @@ def respond(request: web.Request, page: Rendered, status: int = 200) -> web.Resp
 
 
 def _matches(header: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison: W/ prefixes do not matter."""
     tags = [t.strip().removeprefix("W/") for t in header.split(",")]
-    return etag in tags or "*" in tags
+    return etag.removeprefix("W/") in tags or "*" in tags
 
 
 class PageCache:
