@@ -256,3 +256,18 @@ async def test_posting_to_a_missing_analysis_is_404(
     token = site.adapter.site.signer.token(999999)
     response = await http.post("/a/999999/thoughts", data={"token": token, "kind": "useful"})
     assert response.status_code == 404
+
+
+async def test_healthz_is_503_when_the_store_does_not_answer(
+    site: LiveSite, http: httpx.AsyncClient
+) -> None:
+    await site.core.store.db.conn.close()
+    response = await http.get("/healthz")
+    assert response.status_code == 503
+    assert response.text == "store unavailable\n"
+
+
+async def test_search_and_error_pages_are_not_indexed(http: httpx.AsyncClient) -> None:
+    for path in ("/search?q=rates", "/nowhere"):
+        assert '<meta name="robots" content="noindex">' in (await http.get(path)).text
+    assert 'content="noindex"' not in (await http.get("/")).text

@@ -187,3 +187,28 @@ async def test_analysis_json_counts_thoughts(config_file: Path, article_site: Si
         await core.react(data["id"], "web:abc", "useful")
     code, out, err = await _cli("analyze", url, "--json", "--config", str(config_file))
     assert json.loads(out)["thoughts"] == {"useful": 1, "inaccurate": 1}
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("useful", "Usage: /thought <useful|inaccurate> <analysis id>."),
+        ("useful abc", "Usage: /thought <useful|inaccurate> <analysis id>."),
+        ("love 1", "Unknown reaction 'love' (one of: useful, inaccurate)"),
+        ("useful 424242", "There is no analysis #424242."),
+    ],
+)
+async def test_the_thought_command_answers_bad_input_specifically(
+    core: Core, text: str, error: str
+) -> None:
+    await core.import_seeds()
+    [reply] = await core.handle(_request("thought", text))
+    assert reply.kind == "error"
+    assert reply.plain_text() == error
+
+
+async def test_the_thought_command_thanks_with_the_counts(core: Core) -> None:
+    ident = await _seeded(core)
+    [reply] = await core.handle(_request("thought", f"useful {ident}"))
+    assert reply.ephemeral
+    assert "1 useful · 0 inaccurate" in reply.plain_text()

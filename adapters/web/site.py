@@ -122,7 +122,7 @@ class Site:
         heading = f"Search: {query}" if query.strip() else "Search"
         empty = "Nothing matches that search." if query.strip() else "Type words to search for."
         text = self.templates.get_template("list.html").render(
-            **self._common(None, query=query), title=heading, heading=heading,
+            **self._common(None, query=query, noindex=True), title=heading, heading=heading,
             analyses=[views.card(a, self.base) for a in found], empty=empty,
         )  # fmt: skip
         return respond(request, rendered(text, HTML))
@@ -248,7 +248,7 @@ class Site:
     def error(self, request: web.Request, status: int, heading: str, message: str) -> web.Response:
         """A real error page with a real status."""
         text = self.templates.get_template("error.html").render(
-            **self._common(None), title=heading, heading=heading, message=message
+            **self._common(None, noindex=True), title=heading, heading=heading, message=message
         )
         return add_headers(respond(request, rendered(text, HTML), status=status))
 
@@ -260,7 +260,8 @@ class Site:
         return self.error(request, 404, "Unknown category", f"The categories are: {names}.")
 
     def _common(self, canonical: str | None, **extra: Any) -> dict[str, Any]:
-        return {"base": self.base, "canonical": canonical, "lang": "en", "query": "", **extra}
+        common = {"base": self.base, "canonical": canonical, "lang": "en", "query": ""}
+        return {**common, "noindex": False, **extra}
 
     def _list_page(
         self,
