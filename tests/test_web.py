@@ -271,3 +271,26 @@ async def test_search_and_error_pages_are_not_indexed(http: httpx.AsyncClient) -
     for path in ("/search?q=rates", "/nowhere"):
         assert '<meta name="robots" content="noindex">' in (await http.get(path)).text
     assert 'content="noindex"' not in (await http.get("/")).text
+
+
+async def test_links_use_base_url_when_set(config: Config) -> None:
+    async for live in start_site(config, base_url="https://news.example/"):
+        async with httpx.AsyncClient(base_url=live.url) as client:
+            html = (await client.get(f"/a/{live.seed.id}")).text
+            feed = feedparser.parse((await client.get("/feed.atom")).content)
+        path = page_path(live.seed.id, live.seed.headline)
+        assert f'<meta property="og:url" content="https://news.example{path}">' in html
+        assert all(e.link.startswith("https://news.example/a/") for e in feed.entries)
+
+
+async def test_the_adapter_stops_cleanly_and_frees_its_port(config: Config) -> None:
+    async for live in start_site(config):
+        adapter, url = live.adapter, live.url
+        await adapter.stop()
+        await adapter.stop()  # idempotent
+        async with httpx.AsyncClient() as client:
+            with pytest.raises(httpx.ConnectError):
+                await client.get(url + "/healthz")
+        await adapter.start()  # the same adapter serves again
+        async with httpx.AsyncClient(base_url=adapter.url) as client:
+            assert (await client.get("/healthz")).status_code == 200
