@@ -36,20 +36,26 @@ if TYPE_CHECKING:
     from bot.digests.delivery import DeliveryReport
     from bot.digests.scheduler import DigestScheduler
     from bot.models import Reply
-    from bot.ports import Adapter, Sender
+    from bot.ports import Adapter, Sender, Service
 
 log = logging.getLogger("prism.app")
 
 Build = Callable[[Config, Core, Callable[[], None]], "Adapter"]
+Serve = Callable[[Config, Core], "Service"]
 
 
 @dataclass(frozen=True)
 class Role:
-    """One thing a process can run: on by default when `wanted(config)` says so."""
+    """One thing a process can run: on by default when `wanted(config)` says so.
+
+    `build` makes a chat adapter (it receives and delivers digests), `serve` a service
+    that only receives (the web site); a role with neither is the digest scheduler.
+    """
 
     name: str
     wanted: Callable[[Config], bool]
-    build: Build | None  # None: not an adapter (the scheduler)
+    build: Build | None = None
+    serve: Serve | None = None
 
 
 def console_run(config: Config) -> bool:
@@ -82,11 +88,18 @@ def _console(config: Config, core: Core, on_exit: Callable[[], None]) -> Adapter
     return ConsoleAdapter(core, on_exit=on_exit)
 
 
+def _web(config: Config, core: Core) -> Service:
+    from adapters import web
+
+    return web.create(config, core)
+
+
 ROLES: tuple[Role, ...] = (
-    Role("telegram", lambda c: bool(c.telegram.token), _telegram),
-    Role("discord", lambda c: bool(c.discord.token), _discord),
-    Role("console", console_run, _console),
-    Role("scheduler", lambda c: True, None),
+    Role("telegram", lambda c: bool(c.telegram.token), build=_telegram),
+    Role("discord", lambda c: bool(c.discord.token), build=_discord),
+    Role("console", console_run, build=_console),
+    Role("web", lambda c: c.web.enabled, serve=_web),
+    Role("scheduler", lambda c: True),
 )
 
 
@@ -123,6 +136,7 @@ class App:
         self.roles = chosen_roles(config, only, roles)
         self.seed = seed
         self.adapters: list[Adapter] = []
+        self.services: list[Service] = []
         self.scheduler: DigestScheduler | None = None
         self._core: Core | None = None
         self._stack = AsyncExitStack()
@@ -170,6 +184,11 @@ class App:
             await self._stack.enter_async_context(adapter)
             self.adapters.append(adapter)
             return
+        if role.serve is not None:
+            service = role.serve(self.config, self.core)
+            await self._stack.enter_async_context(service)
+            self.services.append(service)
+            return
         from bot.digests.scheduler import DigestScheduler
 
         # the scheduler pauses and resumes the digest service around its passes
@@ -200,8 +219,8 @@ class App:
 
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM (or stop()); the caller's `async with` then stops."""
-        names = ",".join(a.platform for a in self.adapters) or "-"
-        if not self.adapters:
+        names = ",".join(p.platform for p in (*self.adapters, *self.services)) or "-"
+        if not (self.adapters or self.services):
             event(log, "idle", reason="no platform token configured and no terminal on stdin")
         event(log, "running", adapters=names)
         await self._stop.wait()

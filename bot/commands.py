@@ -81,6 +81,13 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "show", "/show <id>", "Open a stored analysis", (Option("id", "Analysis id"),), hidden=True
     ),
+    Command(
+        "thought",
+        "/thought <useful|inaccurate> <id>",
+        "Tell us an analysis was useful or inaccurate",
+        (Option("reaction", "useful or inaccurate"), Option("id", "Analysis id")),
+        hidden=True,
+    ),
 )
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}

@@ -252,6 +252,38 @@ class RelatedConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    enabled: bool = False  # `prism-bot run` serves the site too
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""  # public root used in links from messages; empty = http://listen:port
+    secret: str = ""  # signs the Thoughts form's CSRF token; empty = random at each start
+    posts_per_minute: int = 10  # reactions one client may post per minute
+
+    def validate(self) -> None:
+        _url_or_empty("web", "base_url", self.base_url)
+        _at_least("web", "port", self.port, 0)
+        if self.port > 65535:
+            raise ConfigError(f"[web] port: must be at most 65535, got {self.port}")
+        if not self.listen.strip():
+            raise ConfigError("[web] listen: must name an address, e.g. 127.0.0.1")
+        _at_least("web", "posts_per_minute", self.posts_per_minute, 1)
+
+    def public_url(self) -> str:
+        """The root that message links point at, without a trailing slash."""
+        return (self.base_url or f"http://{self.listen}:{self.port}").rstrip("/")
+
+
+@dataclass(frozen=True)
+class ThoughtsConfig:
+    review_after: int = 3  # `inaccurate` reactions that list an analysis in `review`
+    buttons: bool = True  # Useful / Inaccurate buttons under analyses in chats
+
+    def validate(self) -> None:
+        _at_least("thoughts", "review_after", self.review_after, 1)
+
+
+@dataclass(frozen=True)
 class FeedConfig:
     url: str
     category: str = ""
@@ -272,6 +304,8 @@ class Config:
     categories: CategoriesConfig = field(default_factory=CategoriesConfig)
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     related: RelatedConfig = field(default_factory=RelatedConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    thoughts: ThoughtsConfig = field(default_factory=ThoughtsConfig)
     feeds: tuple[FeedConfig, ...] = ()
     source: str = "built-in defaults"  # where the settings came from, for `doctor`
 
@@ -296,7 +330,7 @@ SECRET_ENV = {
     ("telegram", "token"): "TELEGRAM_BOT_TOKEN",
     ("discord", "token"): "DISCORD_BOT_TOKEN",
 }
-SECRET_KEYS = frozenset(SECRET_ENV) | {("telegram", "secret_token")}
+SECRET_KEYS = frozenset(SECRET_ENV) | {("telegram", "secret_token"), ("web", "secret")}
 
 
 def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:

@@ -25,7 +25,16 @@ from bot.ingest.budgets import Budget
 from bot.ingest.resolver import Resolution, Resolver
 from bot.ingest.seeds import SeedReport, import_seeds
 from bot.logs import event
-from bot.models import Analysis, ChannelRef, Item, Reply, Request
+from bot.models import (
+    THOUGHT_KINDS,
+    Analysis,
+    ChannelRef,
+    Item,
+    Reply,
+    Request,
+    Thoughts,
+)
+from bot.permalinks import page_url
 from bot.ports import Analyzer, Embedder, Extractor, Fetcher, Sender
 from bot.related import RelatedHit, RelatedIndex
 from bot.replies import analysis_reply, error_reply, info, item_for
@@ -252,6 +261,34 @@ class Core:
         """Analyses, requests, deliveries and model usage so far."""
         return await self.store.usage.totals()
 
+    # --- the web site and readers' Thoughts -------------------------------------------
+
+    def page_url(self, analysis: Analysis) -> str | None:
+        """The analysis's web page when `[web] base_url` is set, for links in messages."""
+        base = self.config.web.base_url
+        return page_url(base, analysis.id, analysis.headline) if base else None
+
+    async def thoughts(self, analysis_id: int) -> Thoughts:
+        """Readers' reaction counts for one analysis."""
+        return await self.store.thoughts.counts(analysis_id)
+
+    async def react(self, analysis_id: int, reader: str, kind: str) -> Thoughts:
+        """Record (or change) one reader's reaction; returns the new counts."""
+        if kind not in THOUGHT_KINDS:
+            raise BadArguments(f"unknown reaction {kind!r} (one of: {', '.join(THOUGHT_KINDS)})")
+        if not reader.strip():
+            raise BadArguments("a reaction needs a reader")
+        if await self.store.analyses.by_id(analysis_id) is None:
+            raise NotFound(f"there is no analysis #{analysis_id}")
+        return await self.store.thoughts.react(analysis_id, reader, kind)
+
+    async def review(self, threshold: int | None = None) -> list[tuple[Analysis, Thoughts]]:
+        """Analyses readers flagged `inaccurate` at least `[thoughts] review_after` times."""
+        limit = threshold or self.config.thoughts.review_after
+        flagged = await self.store.thoughts.flagged(limit)
+        found = await self.store.analyses.many([ident for ident, _ in flagged])
+        return [(found[i], t) for i, t in flagged if i in found]
+
 
 # --- command handlers -------------------------------------------------------------------
 
@@ -309,7 +346,7 @@ async def _one(core: Core, url: str, request: Request) -> Reply:
         resolution = await core.resolve(url, request)
     except PrismError as exc:
         return error_reply(exc)
-    return analysis_reply(resolution.analysis)
+    return _analysis_reply(core, resolution.analysis)
 
 
 async def _message(core: Core, request: Request) -> list[Reply]:
@@ -327,7 +364,30 @@ async def _message(core: Core, request: Request) -> list[Reply]:
 
 
 async def _show(core: Core, request: Request) -> list[Reply]:
-    return [analysis_reply(await core.analysis(request.text))]
+    return [_analysis_reply(core, await core.analysis(request.text))]
+
+
+def _analysis_reply(core: Core, analysis: Analysis) -> Reply:
+    """An analysis with its page link and Thoughts buttons, as configured."""
+    web_url = core.page_url(analysis)
+    return analysis_reply(analysis, web_url=web_url, thoughts=core.config.thoughts.buttons)
+
+
+async def _thought(core: Core, request: Request) -> list[Reply]:
+    """A reader's reaction from a chat button: `useful 12` or `inaccurate 12`."""
+    kind, _, ident = request.text.strip().partition(" ")
+    if not ident.strip().isdigit():
+        raise BadArguments("usage: /thought <useful|inaccurate> <analysis id>")
+    reader = f"{request.channel.platform}:{request.user}"
+    counts = await core.react(int(ident), reader, kind)
+    return [
+        info(
+            "Thanks for your thoughts",
+            f"Noted: {kind}. Readers so far: {counts.useful} useful · "
+            f"{counts.inaccurate} inaccurate.",
+            ephemeral=True,
+        )
+    ]
 
 
 async def _related(core: Core, request: Request) -> list[Reply]:
@@ -413,5 +473,6 @@ HANDLERS: dict[str, Handler] = {
     "unsubscribe": _admin_only(lambda core, r: core.subscriptions.unsubscribe(r)),
     "subscriptions": _subscriptions,
     "digest": _digest,
+    "thought": _thought,
 }
 assert set(HANDLERS) - {"message"} == set(BY_NAME), "every command has one handler"

@@ -163,6 +163,18 @@ class Analysis:
     flags: tuple[str, ...] = ()
 
 
+ThoughtKind = Literal["useful", "inaccurate"]
+THOUGHT_KINDS: tuple[ThoughtKind, ...] = ("useful", "inaccurate")
+
+
+@dataclass(frozen=True, slots=True)
+class Thoughts:
+    """Readers' reactions to one analysis: how many found it useful or inaccurate."""
+
+    useful: int = 0
+    inaccurate: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A channel's digest subscription: categories, time, zone, active flag."""
@@ -203,6 +215,7 @@ class Item:
     meta: str = ""  # "Economy · 3 min read" or a reason such as "shares: Ford, Xiaomi"
     url: str | None = None  # the source link
     analysis_id: int | None = None  # lets a renderer offer "open this analysis"
+    page_url: str | None = None  # the analysis's web page, when [web] base_url is set
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +231,10 @@ Block = Paragraph | Link | Item | Group
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """A button: `related` and `open` call back into the core, `source` opens a URL."""
+    """A button: `related` and `open` call back into the core, `source` and `web` open a URL."""
 
-    kind: Literal["related", "open", "source"]
+    # `web`: the analysis's page; `useful` / `inaccurate`: a reader's Thoughts
+    kind: Literal["related", "open", "source", "web", "useful", "inaccurate"]
     label: str
     analysis_id: int | None = None
     url: str | None = None

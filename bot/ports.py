@@ -86,12 +86,11 @@ class Sender(Protocol):
         ...
 
 
-class Adapter(Sender, Protocol):
-    """A platform connection with an explicit lifecycle on the shared event loop.
+class Lifecycle(Protocol):
+    """A part on the shared event loop: `async with part:` is start() then stop(); the
+    composition root (bot/app.py) enters parts that way so shutdown runs in reverse."""
 
-    `async with adapter:` is start() then stop(); the composition root (bot/app.py)
-    enters adapters that way so shutdown runs in the reverse order of start-up.
-    """
+    platform: str
 
     async def __aenter__(self) -> Self:
         """start(), as a context."""
@@ -105,6 +104,19 @@ class Adapter(Sender, Protocol):
     ) -> None:
         """stop(), as a context."""
         ...
+
+
+class Service(Lifecycle, Protocol):
+    """A part that receives but sends no digests: the web site, the feed poller."""
+
+    @property
+    def url(self) -> str:
+        """Where it answers, for the operator (`http://127.0.0.1:8080`); may be empty."""
+        ...
+
+
+class Adapter(Sender, Lifecycle, Protocol):
+    """A chat platform connection: it receives requests and delivers digests."""
 
     async def start(self) -> None:
         """Connect and begin receiving; returns once running."""

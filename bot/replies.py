@@ -35,8 +35,9 @@ def meta_line(analysis: Analysis) -> str:
     return f"{analysis.category} · {analysis.reading_minutes} min read · {label}"
 
 
-def analysis_reply(analysis: Analysis) -> Reply:
-    """An analysis as the neutral reply every adapter renders."""
+def analysis_reply(analysis: Analysis, web_url: str | None = None, thoughts: bool = False) -> Reply:
+    """The whole analysis as a reply; `web_url` adds "Read on the web", `thoughts` the
+    Useful / Inaccurate buttons."""
     source = analysis.source
     publisher = source.publisher or _host(source.url)
     blocks: list[Paragraph | Link | Group] = [Paragraph(analysis.dek)]
@@ -54,14 +55,23 @@ def analysis_reply(analysis: Analysis) -> Reply:
         actions=(
             Action("related", "Related", analysis_id=analysis.id),
             Action("source", "Source", url=source.url),
+            *([Action("web", "Read on the web", url=web_url)] if web_url else []),
+            *(_thought_actions(analysis.id) if thoughts else ()),
         ),
         analysis_id=analysis.id,
         category=analysis.category,
     )
 
 
-def item_for(analysis: Analysis, meta: str = "") -> Item:
-    """One analysis as a list entry (digests, related articles)."""
+def _thought_actions(analysis_id: int) -> tuple[Action, ...]:
+    return (
+        Action("useful", "Useful", analysis_id=analysis_id),
+        Action("inaccurate", "Inaccurate", analysis_id=analysis_id),
+    )
+
+
+def item_for(analysis: Analysis, meta: str = "", page_url: str | None = None) -> Item:
+    """One analysis as a list entry (digests, related articles), with its page if any."""
     lead = first_sentence(analysis.dek)
     return Item(
         title=analysis.headline,
@@ -69,6 +79,7 @@ def item_for(analysis: Analysis, meta: str = "") -> Item:
         meta=meta or f"{analysis.category} · {analysis.reading_minutes} min read",
         url=analysis.source.url,
         analysis_id=analysis.id,
+        page_url=page_url,
     )
 
 

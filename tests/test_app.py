@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+import httpx
 import pytest
 
 from bot.app import ROLES, App, Role, chosen_roles, platform_roles
@@ -64,8 +66,8 @@ def test_the_config_turns_roles_on(config: Config) -> None:
 
 
 def test_an_unknown_role_is_named(config: Config) -> None:
-    with pytest.raises(BadArguments, match="unknown role 'web' \\(one of: telegram, discord"):
-        chosen_roles(config, ["scheduler", "web"])
+    with pytest.raises(BadArguments, match="unknown role 'webhook' \\(one of: telegram, discord"):
+        chosen_roles(config, ["scheduler", "webhook"])
     assert [r.name for r in ROLES][-1] == "scheduler"  # built last: it sends through the rest
 
 
@@ -106,3 +108,17 @@ async def test_an_empty_store_is_seeded_once(config: Config) -> None:
     async with App(config, only=[]) as again:
         assert await again.core.stats() == first
     assert first.analyses > 0
+
+
+async def test_the_web_role_serves_the_site_beside_the_rest(config: Config) -> None:
+    """`[web] enabled` makes `run` serve the site on the same loop; it sends no digests."""
+    web = dataclasses.replace(config.web, enabled=True, port=0)
+    enabled = dataclasses.replace(config, web=web)
+    assert "web" in [r.name for r in chosen_roles(enabled)]
+    assert "web" not in [r.name for r in chosen_roles(config)]
+    async with App(enabled, only=["web"], seed=False) as app:
+        [site] = app.services
+        assert app.senders == {}  # the site is not a digest channel
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(site.url + "/healthz")
+        assert answer.status_code == 200

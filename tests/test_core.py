@@ -37,7 +37,7 @@ async def test_a_link_becomes_an_analysis(core: Core, article_site: Site) -> Non
     assert 3 <= len(groups) <= 5
     assert isinstance(reply.blocks[-1], Link) and reply.blocks[-1].url == url
     assert reply.footer and "not an analysis" in reply.footer  # the offline label
-    assert [a.kind for a in reply.actions] == ["related", "source"]
+    assert [a.kind for a in reply.actions] == ["related", "source", "useful", "inaccurate"]
     assert reply.category in core.config.categories.names
 
 

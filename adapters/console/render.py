@@ -29,6 +29,8 @@ def render(reply: Reply) -> Text:
     for action in reply.actions:
         if action.kind == "related" and action.analysis_id is not None:
             out.append(f"→ /related {action.analysis_id}\n", style="cyan")
+        elif action.kind == "web" and action.url:
+            out.append(f"{action.label}: {action.url}\n", style="cyan")
     return out
 
 
@@ -44,7 +46,8 @@ def _render_block(out: Text, block: Paragraph | Link | Item | Group) -> None:
         if block.analysis_id is not None:
             out.append(f"  (/show {block.analysis_id})", style="cyan")
         out.append("\n")
-        for line, style in ((block.text, ""), (block.meta, "dim"), (block.url, "blue")):
+        lines = (block.text, ""), (block.meta, "dim"), (block.url, "blue"), (block.page_url, "blue")
+        for line, style in lines:
             if line:
                 out.append(f"  {line}\n", style=style)
     else:

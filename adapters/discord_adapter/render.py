@@ -35,6 +35,7 @@ BLANK = "\u200b"  # a field name that shows nothing: Discord requires a non-empt
 
 RELATED_ID = "prism:related:{id}"
 OPEN_ID = "prism:open:{id}"
+THOUGHT_ID = "prism:{kind}:{id}"  # kind: useful | inaccurate
 
 ERROR_COLOUR = 0xE74C3C
 INFO_COLOUR = 0x5865F2
@@ -160,6 +161,9 @@ def item_line(item: Item, number: int | None = None) -> str:
     title = masked_link(item.title, url) if url else escape(item.title)
     head = f"**{number}.** {title}" if number is not None else f"**{title}**"
     tail = " · ".join(escape(p) for p in (item.text, item.meta) if p)
+    if item.page_url and _linkable(item.page_url):
+        page = masked_link("Read on the web", item.page_url)
+        tail = f"{tail} · {page}" if tail else page
     return f"{head}\n{tail}" if tail else head
 
 
@@ -304,10 +308,12 @@ def _action_buttons(reply: Reply) -> list[Button]:
 
 def _action_button(action: Action) -> Button | None:
     label = fit(action.label, LABEL_MAX)
-    if action.kind == "source":
+    if action.kind in ("source", "web"):
         ok = action.url and _linkable(action.url) and len(action.url) <= URL_MAX
         return Button(label, url=action.url) if ok else None
     if action.analysis_id is None:
         return None
+    if action.kind in ("useful", "inaccurate"):
+        return Button(label, custom_id=THOUGHT_ID.format(kind=action.kind, id=action.analysis_id))
     template = RELATED_ID if action.kind == "related" else OPEN_ID
     return Button(label, custom_id=template.format(id=action.analysis_id))

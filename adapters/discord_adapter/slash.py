@@ -154,11 +154,13 @@ def _clicker(interaction: discord.Interaction[Any]) -> Clicker:
     return click
 
 
-BUTTON_ID = re.compile(r"prism:(?P<action>related|open):(?P<id>[0-9]+)")
-# custom_id action -> (the chat command it runs, the button's style)
-BUTTON_ACTIONS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "related": ("related", discord.ButtonStyle.primary),  # "Related" under an analysis
-    "open": ("show", discord.ButtonStyle.secondary),  # "Open" beside a digest entry
+BUTTON_ID = re.compile(r"prism:(?P<action>related|open|useful|inaccurate):(?P<id>[0-9]+)")
+# custom_id action -> (the chat command it runs, its arguments, the button's style)
+BUTTON_ACTIONS: dict[str, tuple[str, str, discord.ButtonStyle]] = {
+    "related": ("related", "{id}", discord.ButtonStyle.primary),  # under an analysis
+    "open": ("show", "{id}", discord.ButtonStyle.secondary),  # beside a digest entry
+    "useful": ("thought", "useful {id}", discord.ButtonStyle.secondary),  # Thoughts
+    "inaccurate": ("thought", "inaccurate {id}", discord.ButtonStyle.secondary),
 }
 
 
@@ -174,7 +176,7 @@ class PrismButton(
     action covers every button, instead of one copy-pasted class per action."""
 
     def __init__(self, action: str, analysis_id: int, label: str) -> None:
-        _, style = BUTTON_ACTIONS[action]
+        _, _, style = BUTTON_ACTIONS[action]
         custom_id = f"prism:{action}:{analysis_id}"
         super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
         self.action = action
@@ -193,8 +195,8 @@ class PrismButton(
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """A click runs the button's chat command on its analysis."""
-        command, _ = BUTTON_ACTIONS[self.action]
-        await _clicker(interaction)(interaction, command, str(self.analysis_id))
+        command, arguments, _ = BUTTON_ACTIONS[self.action]
+        await _clicker(interaction)(interaction, command, arguments.format(id=self.analysis_id))
 
 
 def make_view(buttons: Sequence[Button]) -> discord.ui.View | None:

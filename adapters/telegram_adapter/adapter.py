@@ -22,6 +22,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
+    CallbackQuery,
     ChatMember,
     LinkPreviewOptions,
     Message,
@@ -53,7 +54,8 @@ log = logging.getLogger("prism.telegram")
 # Loggers that see Bot API URLs (the token is part of every one of them).
 URL_LOGGERS = ("httpx", "httpcore", "telegram", "telegram.ext")
 _SLOW = frozenset({"message", "analyze", "related", "show", "digest"})
-_CALLBACK = re.compile(r"^(related|show):(\d{1,18})$")
+_CALLBACK = re.compile(r"^(related|show|useful|inaccurate):(\d{1,18})$")
+_THOUGHTS = ("useful", "inaccurate")
 _RELATED = re.compile(r"^related:(\d{1,18})$")
 _LINK = re.compile(r"https?://", re.IGNORECASE)
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]+)(?:@\S+)?\s*(.*)$", re.DOTALL)
@@ -230,6 +232,10 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None:
             return
+        match = _CALLBACK.match(query.data or "")
+        if match is not None and match.group(1) in _THOUGHTS:
+            await self._on_thought(query, *match.groups())
+            return
         try:
             await query.answer()  # first: the button stops spinning
         except TelegramError as exc:
@@ -250,6 +256,20 @@ class TelegramAdapter:
             reply_to=int(ident),
         )
         await self._respond(chat.id, request, trigger=None)
+
+    async def _on_thought(self, query: CallbackQuery, kind: str, ident: str) -> None:
+        """Useful / Inaccurate: stored by the core, acknowledged in the button's toast."""
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        request = Request(
+            "thought", f"{kind} {ident}", ChannelRef(self.platform, str(chat_id)),
+            user=str(query.from_user.id),
+        )  # fmt: skip
+        replies = await self.core.handle(request)
+        text = replies[0].plain_text() if replies else ""
+        try:
+            await query.answer(text.split("\n")[-1][:200] or None)
+        except TelegramError as exc:
+            event(log, "telegram-callback-answer-failed", logging.WARNING, error=exc.message)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error

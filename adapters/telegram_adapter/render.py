@@ -103,6 +103,8 @@ def _item(item: Item, bot_username: str) -> Para:
         tail.append(Run(item.meta, ("i",)))
     if item.url:
         tail.append(_link("Source", item.url))
+    if item.page_url and _is_web_url(item.page_url):
+        tail.append(_link("Read on the web", item.page_url))
     if item.analysis_id is not None and bot_username:
         tail.append(_link("Open", deep_link(bot_username, item.analysis_id)))
     for i, run in enumerate(tail):
@@ -125,8 +127,11 @@ def keyboard_for(
             buttons.append(
                 InlineKeyboardButton(action.label, callback_data=f"show:{action.analysis_id}")
             )
-        elif action.kind == "source" and action.url and _is_web_url(action.url):
+        elif action.kind in ("source", "web") and action.url and _is_web_url(action.url):
             buttons.append(InlineKeyboardButton(action.label, url=action.url))
+        elif action.kind in ("useful", "inaccurate") and action.analysis_id is not None:
+            data = f"{action.kind}:{action.analysis_id}"
+            buttons.append(InlineKeyboardButton(action.label, callback_data=data))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
 

@@ -19,6 +19,7 @@ from bot.cli.output import (
     print_json,
     related_json,
     reply_json,
+    review_json,
     stats_json,
 )
 from bot.config import SECRET_KEYS, Config
@@ -54,8 +55,10 @@ async def analyze(args: argparse.Namespace, config: Config) -> int:
     async with opened(config) as core:
         request = Request("analyze", args.url, CLI_CHANNEL, CLI_USER)
         resolution = await core.resolve(args.url, request, refresh=args.refresh)
+        thoughts = await core.thoughts(resolution.analysis.id)
     if args.json:
-        print_json({**analysis_json(resolution.analysis), "cached": resolution.cached})
+        data = analysis_json(resolution.analysis, thoughts)
+        print_json({**data, "cached": resolution.cached})
     else:
         print_replies([analysis_reply(resolution.analysis)])
     return 0
@@ -209,3 +212,30 @@ def parse_channel(text: str) -> ChannelRef:
         return ChannelRef.parse(text)
     except ValueError as exc:
         raise BadArguments(str(exc)) from None
+
+
+async def web(args: argparse.Namespace, config: Config) -> int:
+    """`web`: only the web site, until SIGINT or SIGTERM."""
+    async with App(config, only=["web"]) as app:
+        for service in app.services:
+            print(f"prism-bot web: serving {service.url}/ (Ctrl-C stops)", flush=True)
+        await app.run()
+    return 0
+
+
+async def review(args: argparse.Namespace, config: Config) -> int:
+    """`review [--json]`: analyses readers flagged inaccurate `[thoughts] review_after` times."""
+    async with opened(store_only(config)) as core:
+        flagged = await core.review()
+    rows = [review_json(a, t) for a, t in flagged]
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        print(f"Nothing to review: no analysis has {config.thoughts.review_after} inaccurate.")
+    else:
+        for r in rows:
+            print(
+                f"#{r['id']}  {r['inaccurate']} inaccurate, {r['useful']} useful  {r['headline']}"
+            )
+        print("Regenerate one with: prism-bot analyze URL --refresh")
+    return 0

@@ -34,6 +34,8 @@ COMMANDS: dict[str, Command] = {
     "doctor": commands.doctor,
     "stats": commands.stats,
     "forget": commands.forget,
+    "web": commands.web,
+    "review": commands.review,
 }
 
 
@@ -74,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("forget", "remove an analysis and its article (takedown requests)")
     p.add_argument("ref", metavar="URL|ID")
+    # --- the web site and readers' Thoughts (issue 14) ---
+    add("web", "serve only the web site ([web] listen and port)")
+    p = add("review", "analyses readers flagged inaccurate ([thoughts] review_after)")
+    p.add_argument("--json", action="store_true")
     return parser
 
 

@@ -9,14 +9,15 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.errors import PrismError
-from bot.models import Analysis, Article, Reply
+from bot.models import Analysis, Article, Reply, Thoughts
 from bot.related import RelatedHit
 from bot.replies import disclaimer
 from bot.store import Totals
 
 
-def analysis_json(a: Analysis) -> dict[str, Any]:
+def analysis_json(a: Analysis, thoughts: Thoughts | None = None) -> dict[str, Any]:
     """`analyze --json`: the analysis contract (more keys are welcome, none removed)."""
+    counts = thoughts or Thoughts()
     return {
         "id": a.id,
         "url": a.url,
@@ -44,6 +45,7 @@ def analysis_json(a: Analysis) -> dict[str, Any]:
         "key_question": a.key_question,
         "flags": list(a.flags),
         "disclaimer": disclaimer(a.generator.backend),
+        "thoughts": {"useful": counts.useful, "inaccurate": counts.inaccurate},
     }
 
 
@@ -96,3 +98,15 @@ def fail(exc: PrismError) -> int:
     """One line on stderr naming the kind of failure; the exit code for it."""
     print(f"prism-bot: {exc.kind}: {exc.message}", file=sys.stderr)
     return 2 if exc.kind in ("config", "usage") else 1
+
+
+def review_json(a: Analysis, thoughts: Thoughts) -> dict[str, Any]:
+    """`review --json`: one analysis readers flagged, with its counts."""
+    return {
+        "id": a.id,
+        "headline": a.headline,
+        "category": a.category,
+        "url": a.canonical_url,
+        "useful": thoughts.useful,
+        "inaccurate": thoughts.inaccurate,
+    }

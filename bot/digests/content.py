@@ -14,6 +14,7 @@ from bot.digests.periods import check_zone
 from bot.digests.subscriptions import category_error, in_order
 from bot.errors import NotFound
 from bot.models import Analysis, ChannelRef, Group, Item, Reply
+from bot.permalinks import page_url
 from bot.replies import item_for
 from bot.store import Store
 from bot.store.subscriptions import Scheduled
@@ -71,7 +72,8 @@ class DigestContent:
         chosen = analyses[: self.config.digest.max_items]  # the store ranks by recency, requests
         groups: dict[str, list[Item]] = {c: [] for c in in_order(self.config, categories)}
         for a in chosen:
-            groups.setdefault(a.category, []).append(item_for(a, f"{a.reading_minutes} min read"))
+            item = item_for(a, f"{a.reading_minutes} min read", page_url=self._page(a))
+            groups.setdefault(a.category, []).append(item)
         blocks = tuple(Group(name, tuple(items)) for name, items in groups.items() if items)
         meta = _counts(len(analyses), len(chosen), len(blocks))
         return Reply(
@@ -82,6 +84,11 @@ class DigestContent:
             footer=FOOTER,
             category=blocks[0].heading if len(blocks) == 1 else None,
         )
+
+    def _page(self, analysis: Analysis) -> str | None:
+        """The analysis's web page when `[web] base_url` is set."""
+        base = self.config.web.base_url
+        return page_url(base, analysis.id, analysis.headline) if base else None
 
 
 def window_start(entry: Scheduled, now: datetime) -> datetime:

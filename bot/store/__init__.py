@@ -14,6 +14,7 @@ from bot.store.contract import StoreContract, Totals
 from bot.store.db import Database
 from bot.store.subscriptions import DeliveryRepo, SubscriptionRepo
 from bot.store.text import TextIndex
+from bot.store.thoughts import ThoughtRepo
 from bot.store.usage import UsageRepo
 from bot.store.vectors import VectorRepo
 
@@ -41,6 +42,7 @@ class Store:
         self.deliveries = DeliveryRepo(db)
         self.text = TextIndex(db)
         self.vectors = VectorRepo(db)
+        self.thoughts = ThoughtRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
