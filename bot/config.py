@@ -40,34 +40,45 @@ DEFAULT_CATEGORIES = (
 
 @dataclass(frozen=True)
 class StorageConfig:
+    """The `[storage]` table."""
+
     path: str = "data/prism.db"
     url: str = ""  # empty: SQLite at `path`; postgresql://user@host/db: PostgreSQL
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         if self.url:
             _database_url("storage", "url", self.url)
 
 
 @dataclass(frozen=True)
 class LogConfig:
+    """The `[log]` table."""
+
     level: str = "INFO"
     format: str = "logfmt"  # "logfmt" | "json"
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _one_of("log", "level", self.level, ("DEBUG", "INFO", "WARNING", "ERROR"))
         _one_of("log", "format", self.format, ("logfmt", "json"))
 
 
 @dataclass(frozen=True)
 class ChatConfig:
+    """The `[chat]` table."""
+
     max_links: int = 3  # links analysed from one message; the rest are named, not lost
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _at_least("chat", "max_links", self.max_links, 1)
 
 
 @dataclass(frozen=True)
 class FetchConfig:
+    """The `[fetch]` table."""
+
     timeout_s: float = 15.0
     max_bytes: int = 5_000_000
     user_agent: str = "prism-bot/0.1 (news analysis bot; +https://github.com/prism-bot)"
@@ -78,6 +89,7 @@ class FetchConfig:
     negative_cache_s: float = 300.0
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _positive("fetch", "timeout_s", self.timeout_s)
         _at_least("fetch", "max_bytes", self.max_bytes, 1024)
         _at_least("fetch", "max_redirects", self.max_redirects, 0)
@@ -94,22 +106,28 @@ class FetchConfig:
 
 @dataclass(frozen=True)
 class ExtractConfig:
+    """The `[extract]` table."""
+
     min_words: int = 40  # a brief with article markup; plain pages need 150 (extract.py)
     workers: int = 2  # threads for HTML extraction, off the event loop
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _at_least("extract", "min_words", self.min_words, 1)
         _at_least("extract", "workers", self.workers, 1)
 
 
 @dataclass(frozen=True)
 class AnalyzerConfig:
+    """The `[analyzer]` table."""
+
     backend: str = "auto"  # "auto" | "claude" | "offline"
     language: str = "auto"  # "auto" = the article's language, or a code such as "en"
     fallback: str = "offline"  # "offline" | "none": what answers when Claude fails
     max_concurrency: int = 4
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _one_of("analyzer", "backend", self.backend, ("auto", "claude", "offline"))
         _one_of("analyzer", "fallback", self.fallback, ("offline", "none"))
         _at_least("analyzer", "max_concurrency", self.max_concurrency, 1)
@@ -123,6 +141,8 @@ class AnalyzerConfig:
 
 @dataclass(frozen=True)
 class AnthropicConfig:
+    """The `[anthropic]` table."""
+
     api_key: str = ""
     model: str = "claude-sonnet-4-6"
     base_url: str = ""
@@ -138,6 +158,7 @@ class AnthropicConfig:
     price_cache_read: float = 0.30
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _positive("anthropic", "timeout_s", self.timeout_s)
         _at_least("anthropic", "max_retries", self.max_retries, 0)
         _at_least("anthropic", "max_input_tokens", self.max_input_tokens, 500)
@@ -148,6 +169,8 @@ class AnthropicConfig:
 
 @dataclass(frozen=True)
 class TelegramConfig:
+    """The `[telegram]` table."""
+
     token: str = ""
     base_url: str = ""  # python-telegram-bot's form: http://host:port/bot (no token)
     base_file_url: str = ""
@@ -159,6 +182,7 @@ class TelegramConfig:
     max_retries: int = 3  # AIORateLimiter retries on RetryAfter
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _url_or_empty("telegram", "base_url", self.base_url)
         _url_or_empty("telegram", "base_file_url", self.base_file_url)
         _url_or_empty("telegram", "webhook_url", self.webhook_url)
@@ -170,6 +194,8 @@ class TelegramConfig:
 
 @dataclass(frozen=True)
 class DiscordConfig:
+    """The `[discord]` table."""
+
     token: str = ""
     api_base_url: str = ""  # e.g. http://127.0.0.1:8765/api/v10; becomes Route.BASE
     gateway_url: str = ""  # e.g. ws://127.0.0.1:8765/gateway
@@ -177,12 +203,15 @@ class DiscordConfig:
     read_messages: bool = False  # privileged message-content intent: analyse mentions
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _url_or_empty("discord", "api_base_url", self.api_base_url)
         _url_or_empty("discord", "gateway_url", self.gateway_url, schemes=("ws", "wss"))
 
 
 @dataclass(frozen=True)
 class DigestConfig:
+    """The `[digest]` table."""
+
     time: str = "08:00"
     timezone: str = "UTC"
     max_items: int = 10
@@ -198,6 +227,7 @@ class DigestConfig:
     console_rate: float = 100.0
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         check_time("digest", "time", self.time)
         check_timezone("digest", "timezone", self.timezone)
         _at_least("digest", "max_items", self.max_items, 1)
@@ -217,9 +247,12 @@ class DigestConfig:
 
 @dataclass(frozen=True)
 class CategoriesConfig:
+    """The `[categories]` table."""
+
     names: tuple[str, ...] = DEFAULT_CATEGORIES
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         if not self.names:
             raise ConfigError("[categories] names: the list must not be empty")
         lowered = [n.casefold() for n in self.names]
@@ -232,27 +265,35 @@ class CategoriesConfig:
 
 @dataclass(frozen=True)
 class LimitsConfig:
+    """The `[limits]` table."""
+
     user_per_hour: int = 20  # new analyses one user may cause per hour
     global_per_day: int = 500  # new analyses in total per day (UTC)
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _at_least("limits", "user_per_hour", self.user_per_hour, 0)
         _at_least("limits", "global_per_day", self.global_per_day, 0)
 
 
 @dataclass(frozen=True)
 class RelatedConfig:
+    """The `[related]` table."""
+
     limit: int = 5
     recency_half_life_days: float = 30.0
     embeddings: bool = False  # needs the [embeddings] extra
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _at_least("related", "limit", self.limit, 1)
         _positive("related", "recency_half_life_days", self.recency_half_life_days)
 
 
 @dataclass(frozen=True)
 class WebConfig:
+    """The `[web]` table."""
+
     enabled: bool = False  # `prism-bot run` serves the site too
     listen: str = "127.0.0.1"
     port: int = 8080
@@ -261,6 +302,7 @@ class WebConfig:
     posts_per_minute: int = 10  # reactions one client may post per minute
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _url_or_empty("web", "base_url", self.base_url)
         _at_least("web", "port", self.port, 0)
         if self.port > 65535:
@@ -276,21 +318,28 @@ class WebConfig:
 
 @dataclass(frozen=True)
 class ThoughtsConfig:
+    """The `[thoughts]` table."""
+
     review_after: int = 3  # `inaccurate` reactions that list an analysis in `review`
     buttons: bool = True  # Useful / Inaccurate buttons under analyses in chats
 
     def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
         _at_least("thoughts", "review_after", self.review_after, 1)
 
 
 @dataclass(frozen=True)
 class FeedConfig:
+    """One `[[feeds]]` entry: a news feed polled on a schedule."""
+
     url: str
     category: str = ""
 
 
 @dataclass(frozen=True)
 class Config:
+    """Every setting by TOML table: built-in defaults, then the file, then PRISM_* variables."""
+
     storage: StorageConfig = field(default_factory=StorageConfig)
     log: LogConfig = field(default_factory=LogConfig)
     chat: ChatConfig = field(default_factory=ChatConfig)
@@ -487,11 +536,13 @@ def _as_dict(section: Any) -> dict[str, Any]:
 
 
 def check_time(section: str, key: str, value: str) -> None:
+    """A local time of day as HH:MM, or a ConfigError naming the key."""
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ConfigError(f"[{section}] {key}: {value!r} is not a time HH:MM (00:00-23:59)")
 
 
 def check_timezone(section: str, key: str, value: str) -> None:
+    """An IANA time zone name, or a ConfigError naming the key."""
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):

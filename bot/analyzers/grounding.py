@@ -122,6 +122,7 @@ class Violation:
     where: str  # "dek", "sections[2].paragraphs[1]", "tags[3]", ...
 
     def describe(self) -> str:
+        """What is wrong, for the repair prompt and the flags."""
         return f"{self.where}: the {self.kind} {self.claim!r} does not occur in the article"
 
 
@@ -245,6 +246,7 @@ class ArticleFacts:
         return out
 
     def number_ok(self, number: _Number) -> bool:
+        """The article states this number (rounding as writers round)."""
         return any(
             _close(value, fact, exact and fact_exact)
             for value, exact in number.candidates(False)
@@ -252,13 +254,16 @@ class ArticleFacts:
         )
 
     def date_ok(self, date: _Date) -> bool:
+        """The article mentions a date this one falls within."""
         return any(date.within(fact) for fact in self.dates)
 
     def quote_ok(self, quote: str) -> bool:
+        """Every part of the quote stands in the article word for word."""
         parts = [p for p in re.split(r"\.\.\.|…|\[[^\]]*\]", quote) if _plain(p).strip()]
         return all(f" {_plain(p).strip()} " in f" {self.plain} " for p in parts)
 
     def entity_ok(self, name: str) -> bool:
+        """The article names this person or organisation."""
         plain = _plain(_possessive(name)).strip()
         if not plain or f" {plain} " in f" {self.plain} ":
             return True

@@ -83,6 +83,8 @@ _STOPWORDS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class RelatedHit:
+    """One related analysis, its score and the reason a reader is shown."""
+
     analysis: Analysis
     score: float
     reason: str  # short, shown to users: "shares Ford, Xiaomi · same category"
