@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.store.analyses import AnalysisRepo, iso, utcnow
 from bot.store.db import Database
+from bot.store.feeds import FeedRepo
 from bot.store.subscriptions import DeliveryRepo, SubscriptionRepo
 from bot.store.usage import Totals, UsageRepo
 
@@ -21,6 +22,7 @@ class Store:
         self.usage = UsageRepo(db)
         self.subscriptions = SubscriptionRepo(db)
         self.deliveries = DeliveryRepo(db)
+        self.feeds = FeedRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
