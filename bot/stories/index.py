@@ -32,7 +32,9 @@ class Weights:
 
 
 @dataclass(slots=True)
-class _Entry:
+class Entry:
+    """An article in the index: its key (analysis id), story, signature and date."""
+
     key: int
     story: int
     signature: Signature
@@ -52,8 +54,8 @@ class StoryIndex:
         self.window = window
         self.max_entries = max_entries
         self.weights = weights or Weights()
-        self._buckets: dict[tuple[int, int], deque[_Entry]] = {}
-        self._order: deque[_Entry] = deque()
+        self._buckets: dict[tuple[int, int], deque[Entry]] = {}
+        self._order: deque[Entry] = deque()
         self._next_story = 1
 
     def __len__(self) -> int:
@@ -70,14 +72,14 @@ class StoryIndex:
             story = match.story if match is not None else self._new_story()
         else:
             self._next_story = max(self._next_story, story + 1)
-        entry = _Entry(key, story, sig, published)
+        entry = Entry(key, story, sig, published)
         self._add(entry)
         self._evict(published)
         return story, joined
 
-    def best_match(self, sig: Signature, published: datetime) -> _Entry | None:
+    def best_match(self, sig: Signature, published: datetime) -> Entry | None:
         """The most similar candidate within the window scoring above the threshold."""
-        best: _Entry | None = None
+        best: Entry | None = None
         best_score = self.weights.threshold
         seen: set[int] = set()
         for band in _bands(sig):
@@ -108,7 +110,7 @@ class StoryIndex:
         self._next_story += 1
         return story
 
-    def _add(self, entry: _Entry) -> None:
+    def _add(self, entry: Entry) -> None:
         self._order.append(entry)
         for band in _bands(entry.signature):
             bucket = self._buckets.get(band)
