@@ -70,7 +70,7 @@ def parse_feed(body: bytes, content_type: str, now: datetime) -> ParsedFeed:
     """The feed in `body`; BadFeed with a specific reason when it cannot be read safely."""
     mime = content_type.split(";", 1)[0].strip().lower()
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if mime in ("application/feed+json", "application/json") or head.startswith(b"{"):
+    if mime in ("application/feed+json", "application/json") or head.startswith((b"{", b"[")):
         return parse_json_feed(body, now)
     refuse_entities(body)
     return _parse_xml(body, mime, now)
@@ -110,7 +110,8 @@ def _is_xml_error(exc: Any) -> bool:
 def _xml_item(entry: Any, now: datetime) -> tuple[str, str, str, datetime | None, str]:
     link = str(entry.get("link") or "")
     guid = str(entry.get("id") or "")
-    struct = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: feedparser's own get() warns when it maps one date key onto the other
+    struct = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     published = _from_struct(struct, now) if struct else None
     summary = _text(entry.get("summary", ""))
     return guid, link, _text(entry.get("title", "")), published, summary
