@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ class Stories:
         self.repo = repo
         self.clock = clock
         self.index = index or StoryIndex()
+        self._lock = asyncio.Lock()  # match and store as one step: feeds file concurrently
 
     async def load(self) -> int:
         """Rebuild the index from the store's members inside the window; how many."""
@@ -31,15 +33,19 @@ class Stories:
 
     async def file(self, analysis: Analysis) -> bool:
         """Assign a story (stored at once); an analysis already filed stays where it is."""
-        if await self.repo.story_of(analysis.id) is not None:
-            return False
         sig = signature(analysis.source.title or analysis.headline, article_text(analysis))
         published = published_at(analysis)
+        async with self._lock:
+            if await self.repo.story_of(analysis.id) is not None:
+                return False
+            return await self._file(analysis.id, sig, published)
+
+    async def _file(self, analysis_id: int, sig: Signature, published: datetime) -> bool:
         match = self.index.best_match(sig, published)
         story = await self.repo.join_story(
-            analysis.id, match.story if match else None, sig.to_bytes(), published, self.clock()
+            analysis_id, match.story if match else None, sig.to_bytes(), published, self.clock()
         )
-        self.index.assign(analysis.id, sig, published, story)
+        self.index.assign(analysis_id, sig, published, story)
         return match is not None
 
 

@@ -14,14 +14,13 @@ import asyncio
 import hashlib
 import json
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-import pytest
 from aiohttp import web
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -264,11 +263,15 @@ def _not_modified(request: web.Request, etag: str) -> bool:
     return request.headers.get("If-Modified-Since") == LAST_MODIFIED
 
 
-@pytest.fixture
-async def feed_server() -> AsyncIterator[FeedServer]:
-    """A fresh local feed server per test."""
-    server = await FeedServer().start()
-    try:
-        yield server
-    finally:
-        await server.close()
+def article_page(title: str, text: str, published: str = "") -> bytes:
+    """A small article page for the local article site (its own words, its own date)."""
+    meta = (
+        f'<meta property="article:published_time" content="{escape(published)}">'
+        if published
+        else ""
+    )
+    paragraphs = "".join(f"<p>{escape(s.strip())}.</p>" for s in text.split(". ") if s.strip())
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"{meta}</head><body><article><h1>{escape(title)}</h1>{paragraphs}</article></body></html>"
+    ).encode()
