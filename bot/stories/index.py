@@ -27,7 +27,7 @@ class Weights:
     words: float = 0.55
     names: float = 0.35
     numbers: float = 0.10
-    threshold: float = 0.22  # same-event pairs score 0.32+, decoys 0.12 at most
+    threshold: float = 0.22  # labelled set: same-event pairs 0.25+, others 0.18 at most
     numbers_clash: float = 0.10  # subtracted when both have figures and none match
 
 
@@ -54,7 +54,7 @@ class StoryIndex:
         self.window = window
         self.max_entries = max_entries
         self.weights = weights or Weights()
-        self._buckets: dict[tuple[int, int], deque[Entry]] = {}
+        self._buckets: dict[tuple[int, int], list[Entry]] = {}
         self._order: deque[Entry] = deque()
         self._next_story = 1
 
@@ -113,10 +113,10 @@ class StoryIndex:
     def _add(self, entry: Entry) -> None:
         self._order.append(entry)
         for band in _bands(entry.signature):
-            bucket = self._buckets.get(band)
-            if bucket is None:
-                bucket = self._buckets[band] = deque(maxlen=BUCKET_SIZE)
+            bucket = self._buckets.setdefault(band, [])
             bucket.append(entry)
+            if len(bucket) > BUCKET_SIZE:  # a list, not a deque: most buckets hold one entry
+                del bucket[0]
 
     def _evict(self, newest: datetime) -> None:
         """Drop entries older than the window behind `newest`, or beyond max_entries."""
@@ -129,8 +129,10 @@ class StoryIndex:
                 bucket = self._buckets.get(band)
                 if bucket is None:
                     continue
-                if old in bucket:
-                    bucket.remove(old)
+                for i, held in enumerate(bucket):
+                    if held is old:
+                        del bucket[i]
+                        break
                 if not bucket:
                     del self._buckets[band]
 

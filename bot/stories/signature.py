@@ -17,10 +17,13 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-PRIME = (1 << 61) - 1
+PRIME = (1 << 31) - 1  # small enough that a*x + b stays a machine-size integer
 WORD_PERMS = 64
 NAME_PERMS = 32
 NUMBER_PERMS = 16
+MAX_WORDS = 64  # distinct content words hashed per article (title and lead first)
+MAX_NAMES = 24
+MAX_NUMBERS = 16
 _EMPTY = PRIME  # the minimum of an empty set: never equal to a real hash
 
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -95,24 +98,32 @@ def signature(title: str, text: str) -> Signature:
     )
 
 
-def words(text: str) -> set[str]:
-    """Content words, lower-cased and crudely stemmed (no stop words, no names' case)."""
-    out = set()
+def words(text: str, limit: int = MAX_WORDS) -> set[str]:
+    """The first `limit` distinct content words, lower-cased and crudely stemmed.
+
+    News puts the event first (title, then the lead), and the cap bounds the cost of a
+    signature however long the article is.
+    """
+    out: set[str] = set()
     for word in _WORD.findall(text.casefold()):
         if word not in STOPWORDS:
             out.add(_stem(word))
+            if len(out) >= limit:
+                break
     return out
 
 
 def names(text: str) -> set[str]:
-    """Capitalised words that are not stop words: people, places, organisations."""
+    """The first capitalised words that are not stop words: people, places, organisations."""
     found = (m.group(0).casefold().rstrip("'’s") for m in _NAME.finditer(text))
-    return {n for n in found if len(n) > 2 and n not in STOPWORDS}
+    kept = (n for n in found if len(n) > 2 and n not in STOPWORDS)
+    return set(list(dict.fromkeys(kept))[:MAX_NAMES])
 
 
 def numbers(text: str) -> set[str]:
-    """Figures as written, without thousands separators (years included)."""
-    return {m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text)}
+    """The first figures as written, without thousands separators (years included)."""
+    found = (m.group(0).replace(",", "").rstrip(".") for m in _NUMBER.finditer(text))
+    return set(list(dict.fromkeys(found))[:MAX_NUMBERS])
 
 
 def _stem(word: str) -> str:
@@ -126,8 +137,8 @@ def _minhash(tokens: Iterable[str], params: tuple[tuple[int, int], ...]) -> tupl
     hashes = [_hash(t) for t in tokens]
     if not hashes:
         return (_EMPTY,) * len(params)
-    return tuple(min((a * h + b) % PRIME for h in hashes) for a, b in params)
+    return tuple(min([(a * h + b) % PRIME for h in hashes]) for a, b in params)
 
 
 def _hash(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=4).digest(), "big") % PRIME

@@ -77,6 +77,7 @@ class Poller:
         self.rng = rng or random.Random()
         self._slots = asyncio.Semaphore(concurrency)
         self._budget = 0
+        self._unchanged: list[tuple[int, FeedState]] = []  # 304s, written once per round
 
     def policy(self, feed: Feed) -> Policy:
         """The feed's own interval, or `[polling] every_min`."""
@@ -93,16 +94,20 @@ class Poller:
         now = self.clock()
         day = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
         self._budget = self.config.per_day - await self.repo.analysed_since(day)
-        await asyncio.gather(*(self._guarded(feed, report) for feed in feeds))
+        try:
+            await asyncio.gather(*(self._guarded(feed, report) for feed in feeds))
+        finally:
+            unchanged, self._unchanged = self._unchanged, []
+            await self.repo.save_states(unchanged)
         event(log, "feeds_polled", **{k: v for k, v in report.as_dict().items() if k != "disabled"})
         return report
 
     async def _guarded(self, feed: Feed, report: PollReport) -> None:
         async with self._slots:
-            await self.poll_one(feed, report)
+            await self._poll_one(feed, report)
 
-    async def poll_one(self, feed: Feed, report: PollReport) -> None:
-        """Poll one feed and record the outcome; never raises a PrismError."""
+    async def _poll_one(self, feed: Feed, report: PollReport) -> None:
+        """Poll one feed and record the outcome (a 304 at the end of the round)."""
         policy, state = self.policy(feed), feed.state
         try:
             response = await self.fetcher.fetch_feed(feed.url, state.etag, state.last_modified)
@@ -118,7 +123,7 @@ class Poller:
             await self._failed(feed, policy, report, why, wait)
         elif response.status == 304:
             report.not_modified += 1
-            await self.repo.save_state(feed.id, self._ok(policy, state, response, None))
+            self._unchanged.append((feed.id, self._ok(policy, state, response, None)))
         else:
             await self._fresh(feed, policy, response, report)
 
