@@ -333,6 +333,8 @@ async def test_outlets_covering_one_event_join_one_story_and_a_decoy_stays_apart
             assert story is not None
             by_item[item.guid] = story[0]
     assert by_item["s1"] == by_item["s2"] == by_item["s3"] != by_item["s31"]
+    restarted = Stories(h.core.store.feeds, lambda: datetime(2026, 3, 4, tzinfo=UTC))
+    assert await restarted.load() == 4  # the index is rebuilt from stored signatures
 
 
 @pytest.fixture
