@@ -154,6 +154,14 @@ async def test_first_poll_takes_the_newest_items_then_304_costs_nothing(h: Harne
     assert h.server.conditional[-1][2]  # and If-Modified-Since
 
 
+async def test_a_first_poll_after_failures_still_takes_only_the_newest(h: Harness) -> None:
+    h.server.serve_status("/late.rss", 503)
+    await h.add("/late.rss")
+    assert (await h.poll("/late.rss")).failed == 1
+    h.server.serve("/late.rss", rss(dated(h, ["l1", "l2", "l3", "l4", "l5"])))
+    assert (await h.poll("/late.rss")).analysed == 3
+
+
 async def test_later_polls_take_new_items_up_to_max_items_per_poll(h: Harness) -> None:
     h.server.serve("/news.rss", rss(dated(h, ["a"])))
     await h.add("/news.rss")

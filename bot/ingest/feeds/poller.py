@@ -195,7 +195,7 @@ class Poller:
         )
         fresh = [i for i in items if i.guid not in guids and i.link not in links]
         fresh = newest_first(fresh)
-        first = feed.state.status == "new"
+        first = feed.state.last_ok_at is None  # never read in full, even if it failed before
         limit = self.config.first_poll_items if first else self.config.max_items_per_poll
         why = SKIPPED_FIRST if first else SKIPPED_MANY
         skipped = [_seen(i, error=why) for i in fresh[limit:]]
@@ -247,5 +247,6 @@ def _seen(item: FeedItem, *, analysis_id: int | None = None, error: str = "") ->
 
 def _keep_validators(state: FeedState, old: FeedState) -> FeedState:
     """An unfinished poll: the old validators (and a new feed's first-poll limit) stay."""
-    status = "new" if old.status == "new" else state.status
-    return replace(state, status=status, etag=old.etag, last_modified=old.last_modified)
+    if old.last_ok_at is None:
+        state = replace(state, status="new", last_ok_at=None)
+    return replace(state, etag=old.etag, last_modified=old.last_modified)
