@@ -329,11 +329,39 @@ class ThoughtsConfig:
 
 
 @dataclass(frozen=True)
+class PollingConfig:
+    """The `[polling]` table: how feeds are polled and how much they may cost."""
+
+    every_min: int = 15  # default minutes between polls of one feed
+    per_day: int = 200  # new analyses from feeds per UTC day, inside [limits] global_per_day
+    first_poll_items: int = 5  # a new feed's first poll takes only its newest N items
+    max_items_per_poll: int = 20
+    disable_after_days: float = 7.0  # a feed failing this long is disabled and reported
+
+    def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
+        _at_least("polling", "every_min", self.every_min, 1)
+        _at_least("polling", "per_day", self.per_day, 0)
+        _at_least("polling", "first_poll_items", self.first_poll_items, 0)
+        _at_least("polling", "max_items_per_poll", self.max_items_per_poll, 1)
+        _positive("polling", "disable_after_days", self.disable_after_days)
+
+
+@dataclass(frozen=True)
 class FeedConfig:
     """One `[[feeds]]` entry: a news feed polled on a schedule."""
 
     url: str
     category: str = ""
+    language: str = ""  # empty = the article's own language
+    every_min: int = 0  # 0 = [polling] every_min
+    name: str = ""
+
+    def validate(self) -> None:
+        """Raise ConfigError naming the key of the first bad value."""
+        _at_least("feeds", "every_min", self.every_min, 0)
+        if self.language and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z]{2,4})?", self.language):
+            raise ConfigError(f"[feeds] language: {self.language!r} is not a language code")
 
 
 @dataclass(frozen=True)
@@ -355,6 +383,7 @@ class Config:
     related: RelatedConfig = field(default_factory=RelatedConfig)
     web: WebConfig = field(default_factory=WebConfig)
     thoughts: ThoughtsConfig = field(default_factory=ThoughtsConfig)
+    polling: PollingConfig = field(default_factory=PollingConfig)
     feeds: tuple[FeedConfig, ...] = ()
     source: str = "built-in defaults"  # where the settings came from, for `doctor`
 
@@ -518,8 +547,12 @@ def _build_feeds(raw: Any, categories: CategoriesConfig) -> tuple[FeedConfig, ..
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
             raise ConfigError(f"[[feeds]] #{i + 1}: must be a table")
+        if "url" not in item:
+            raise ConfigError(f"[[feeds]] #{i + 1} url: required")
         feed = _build_section(f"feeds #{i + 1}", FeedConfig, item)
         _url_or_empty(f"feeds #{i + 1}", "url", feed.url)
+        if not feed.url:
+            raise ConfigError(f"[[feeds]] #{i + 1} url: must not be empty")
         if feed.category and feed.category.casefold() not in {
             n.casefold() for n in categories.names
         }:

@@ -272,3 +272,27 @@ def test_every_corpus_page_gets_its_expected_outcome(extractor: Extractor) -> No
         else:
             with pytest.raises(NotAnArticle, match=entry["refusal"]):
                 extractor.extract_sync(corpus.page(entry))
+
+
+def test_a_brief_of_short_sentences_is_an_article_but_captions_are_not(
+    extractor: Extractor,
+) -> None:
+    """Wire briefs often run one short sentence per paragraph; photo captions do not end
+    sentences and stay short, so marked pages of captions are still refused."""
+    sentences = [
+        "The ferry left the harbour on time on Tuesday.",
+        "Officials at the port confirmed the new timetable to reporters.",
+        "The council said more sailings would follow after the summer.",
+        "Local businesses expect the change to bring visitors in spring.",
+        "Tickets go on sale at the harbour office next week.",
+    ]
+    brief = "".join(f"<p>{s}</p>" for s in sentences)
+    body = f"<html><body><article><h1>Ferry</h1>{brief}</article></body></html>".encode()
+    article = extractor.extract_sync(Page(BASE, BASE, 200, "text/html", "utf-8", body))
+    assert 40 <= article.words < 150
+    captions = "".join(
+        f"<p>Photo {n}: the harbour at dawn, seen from the pier</p>" for n in range(8)
+    )
+    body = f"<html><body><article>{captions}</article></body></html>".encode()
+    with pytest.raises(NotAnArticle, match="fewer than 40 of them in sentences"):
+        extractor.extract_sync(Page(BASE, BASE, 200, "text/html", "utf-8", body))

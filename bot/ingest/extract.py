@@ -69,7 +69,7 @@ _META_CHARSET = re.compile(
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 _BLOCKS = ("p", "li", "h2", "h3", "h4", "blockquote", "pre", "dd")
 _PLAIN_WORDS = 150  # what a page needs when nothing in its markup says "article"
-_PROSE_LINE_WORDS = 12  # a paragraph of prose: this many words, ending a sentence
+_PROSE_LINE_WORDS = 8  # a paragraph of prose: this many words, ending a sentence
 _LINK_SHARE = 0.5  # a page whose text is mostly link text is a list of links
 _ARTICLE_TYPES = re.compile(r"(?:Article|BlogPosting|Report)$")
 _PAYWALL_MARKUP = re.compile(
@@ -398,10 +398,15 @@ class Extractor:
                 "no article text found on that page: it is a list of links and headlines"
                 " (a section front or a navigation page)"
             )
-        if not head.marked_article or _prose_words(text) < least:
+        if not head.marked_article:
             raise NotAnArticle(
                 f"no article text found on that page ({words} words, and nothing marks it"
                 f" as an article; a page without article markup needs at least {plain})"
+            )
+        if _prose_words(text) < least:
+            raise NotAnArticle(
+                f"no article text found on that page ({words} words, but fewer than {least}"
+                " of them in sentences: a caption, a list or a teaser, not a story)"
             )
 
     def close(self) -> None:

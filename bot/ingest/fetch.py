@@ -21,6 +21,7 @@ import ssl
 import zlib
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import certifi
@@ -448,6 +449,101 @@ class Fetcher:
         if size + len(tail) > limit:
             raise TooLarge(self._too_large())
         return b"".join([*parts, tail])
+
+    # --- feeds: conditional GET, the answer's caching headers kept -----------------------
+
+    async def fetch_feed(self, url: str, etag: str = "", last_modified: str = "") -> FeedResponse:
+        """A feed document by conditional GET, through the same gate, caps and timeout.
+
+        200 carries the body; 304 (not modified), 410 (gone), 429 and 503 (come back
+        later) are answers, not errors, so the poller can act on them; anything else
+        raises the usual PrismError.
+        """
+        first = parse_url(url)
+        async with self._all, self._host_slot(first.host):
+            try:
+                async with asyncio.timeout(self.config.timeout_s):
+                    return await self._follow_feed(url, first, etag, last_modified)
+            except (TimeoutError, httpx.TimeoutException):
+                raise TimedOut(self._too_slow()) from None
+            except httpx.TransportError as exc:
+                raise FetchFailed(_transport_failure(exc)) from None
+
+    async def _follow_feed(
+        self, url: str, target: ParsedUrl, etag: str, last_modified: str
+    ) -> FeedResponse:
+        headers = {"Accept": FEED_ACCEPT}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        seen = {target.url}
+        for _ in range(self.config.max_redirects + 1):
+            address = await self._vet(target)
+            token = _PINNED.set((target.host, target.port, address))
+            try:
+                request = self._client.build_request("GET", target.url, headers=headers)
+                response = await self._client.send(request, stream=True)
+                try:
+                    location = _redirect_location(response)
+                    if location is None:
+                        return await self._feed_answer(url, target, response)
+                finally:
+                    await response.aclose()
+            finally:
+                _PINNED.reset(token)
+            target = _next_hop(target, location)
+            if target.url in seen:
+                raise TooManyRedirects("the feed redirects in a loop")
+            seen.add(target.url)
+        raise TooManyRedirects(f"too many redirects (more than {self.config.max_redirects})")
+
+    async def _feed_answer(
+        self, url: str, target: ParsedUrl, response: httpx.Response
+    ) -> FeedResponse:
+        status = response.status_code
+        if status not in FEED_ANSWERS:
+            _check_status(status)
+        body = b""
+        if status == 200:
+            self._check_length(response)
+            body = await self._read(response)
+        get = response.headers.get
+        return FeedResponse(
+            url=url,
+            final_url=target.url,
+            status=status,
+            content_type=str(get("content-type", "")),
+            body=body,
+            etag=str(get("etag", ""))[:500],
+            last_modified=str(get("last-modified", ""))[:100],
+            cache_control=str(get("cache-control", "")),
+            retry_after=str(get("retry-after", "")),
+            expires=str(get("expires", "")),
+        )
+
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.1"
+)
+FEED_ANSWERS = frozenset({200, 304, 410, 429, 503})
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResponse:
+    """A feed fetch's answer: the status, the body (200 only) and the caching headers."""
+
+    url: str
+    final_url: str
+    status: int  # 200, 304, 410, 429 or 503
+    content_type: str
+    body: bytes
+    etag: str
+    last_modified: str
+    cache_control: str
+    retry_after: str
+    expires: str
 
 
 class _Decoder:

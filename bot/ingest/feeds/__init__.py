@@ -1,0 +1,1 @@
+"""News feeds: parsing, polite polling and the poller service."""
