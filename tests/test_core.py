@@ -12,6 +12,7 @@ from bot.core import Core
 from bot.models import ChannelRef, Group, Link, Paragraph, Request
 from tests.support.bad_links import BLOCKED, FAST_FETCH, NOT_LINKS, REFUSED_KINDS, SITE_FAILURES
 from tests.support.site import Site
+from tests.support.stores import sqlite
 
 CHAT = ChannelRef("test", "chat")
 
@@ -21,7 +22,7 @@ def request(command: str, text: str = "", user: str = "u1", **kw: object) -> Req
 
 
 async def stored_rows(core: Core) -> int:
-    row = await core.store.db.fetchone(
+    row = await sqlite(core.store).db.fetchone(
         "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM analyses)"
     )
     return int(row[0])
@@ -197,7 +198,7 @@ async def test_unknown_command_and_missing_argument(core: Core) -> None:
 async def test_subscribe_needs_admin_rights(core: Core) -> None:
     [refused] = await core.handle(request("subscribe", "Economy", is_admin=False))
     assert refused.error == "forbidden"
-    rows = await core.store.db.fetchall("SELECT * FROM subscriptions")
+    rows = await sqlite(core.store).db.fetchall("SELECT * FROM subscriptions")
     assert rows == []
 
 
@@ -223,7 +224,7 @@ async def test_new_analyses_get_embeddings_when_an_embedder_is_set(
     try:
         url = article_site.url("/slow/e1?ms=50")
         answers = await asyncio.gather(*(core.handle(request("analyze", url)) for _ in range(10)))
-        rows = await core.store.db.fetchall("SELECT analysis_id FROM analysis_embeddings")
+        rows = await sqlite(core.store).db.fetchall("SELECT analysis_id FROM analysis_embeddings")
     finally:
         await core.aclose()
     assert [r[0] for r in rows] == [answers[0][0].analysis_id]
