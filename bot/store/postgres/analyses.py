@@ -38,7 +38,9 @@ TS_CONFIG = "english"
 # ts_rank_cd weights for D (body), C (dek), B (tags), A (headline): the proportions of
 # SQLite's bm25 column weights 1, 3, 6, 8.
 RANK_WEIGHTS = "{0.125, 0.375, 0.75, 1.0}"
-_DOCUMENT = (
+# The weighted search document of one analysis (named parameters headline, tag_text,
+# dek, body): written on save, and by `store copy`.
+SEARCH_DOCUMENT = (
     f"setweight(to_tsvector('{TS_CONFIG}', %(headline)s), 'A')"
     f" || setweight(to_tsvector('{TS_CONFIG}', %(tag_text)s), 'B')"
     f" || setweight(to_tsvector('{TS_CONFIG}', %(dek)s), 'C')"
@@ -257,7 +259,7 @@ async def _upsert_analysis(
     updated = [c for c in columns if c not in ("article_id", "url", "created_at")]
     cur = await conn.execute(
         f"""INSERT INTO analyses({", ".join(columns)}, search)
-            VALUES ({", ".join(f"%({c})s" for c in columns)}, {_DOCUMENT})
+            VALUES ({", ".join(f"%({c})s" for c in columns)}, {SEARCH_DOCUMENT})
             ON CONFLICT (article_id) DO UPDATE SET
               {", ".join(f"{c} = excluded.{c}" for c in updated)}, search = excluded.search
             RETURNING id""",

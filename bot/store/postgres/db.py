@@ -14,6 +14,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from bot.errors import StoreUnavailable
 from bot.logs import event
 from bot.store.postgres.url import describe, display_url
 
@@ -27,9 +28,7 @@ MIGRATION_LOCK = 0x70726973_6D000001
 Conn = AsyncConnection[DictRow]
 Params = Sequence[Any] | Mapping[str, Any]  # %s or %(name)s placeholders
 
-
-class StoreUnavailable(RuntimeError):
-    """The PostgreSQL server cannot be reached (the message never holds a password)."""
+__all__ = ["Conn", "PgDatabase", "StoreUnavailable"]
 
 
 class PgDatabase:
