@@ -129,6 +129,7 @@ class PgAnalysisRepo:
             "INSERT INTO article_urls(url, article_id) VALUES (%s, %s)"
             " ON CONFLICT (url) DO NOTHING",
             (url, article_id),
+            repeatable=True,
         )
 
     async def forget(self, analysis_id: int) -> bool:

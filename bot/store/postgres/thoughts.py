@@ -21,6 +21,7 @@ class PgThoughtRepo:
             " ON CONFLICT (analysis_id, reader) DO UPDATE SET kind = excluded.kind,"
             " at = excluded.at",
             (analysis_id, reader, kind, datetime.now(UTC).replace(microsecond=0)),
+            repeatable=True,
         )
         return await self.counts(analysis_id)
 
