@@ -134,11 +134,15 @@ class PgAnalysisRepo:
 
     async def forget(self, analysis_id: int) -> bool:
         """Remove an analysis, its article and its URLs (takedown requests)."""
-        row = await self.db.fetchmaybe(
-            "DELETE FROM articles WHERE id = (SELECT article_id FROM analyses WHERE id = %s)"
-            " RETURNING id",
-            (analysis_id,),
-        )
+        # not through fetchmaybe: a read is retried after a lost connection, and a
+        # repeated delete would answer "there was none" for one that happened
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM articles WHERE id = (SELECT article_id FROM analyses WHERE id = %s)"
+                " RETURNING id",
+                (analysis_id,),
+            )
+            row = await cur.fetchone()
         return row is not None  # the analysis and URLs go with the article (cascade)
 
     async def count(self) -> int:
