@@ -1,7 +1,9 @@
-"""Cache-hit lookups (analyses.by_url) on SQLite and on PostgreSQL, in the same run.
+"""Cache-hit resolution on SQLite and on PostgreSQL, in the same run: the store's
+by_url alone, then the whole Core.resolve path a chat request takes.
 
-Both stores hold the same N synthetic analyses; each answers the same random canonical
-URLs. PostgreSQL runs in a throwaway schema of the database in --url, dropped at the end.
+Both stores hold the same N synthetic analyses; each answers the same random URLs (with
+a tracking parameter, so canonicalisation is paid). PostgreSQL runs in a throwaway
+schema of the database in --url, dropped at the end.
 Run: .venv/bin/python bench/bench_store_backends.py [--analyses N] [--lookups N] [--url URL]
 """
 
@@ -23,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import psycopg
 
 from bench.common import synthetic
-from bot.store import Store
-from bot.store.postgres.store import PgStore
+from bot.config import Config
+from bot.core import Core
+from bot.models import ChannelRef, Request
 
 
 async def fill(store: Any, count: int, workers: int = 8) -> list[str]:
@@ -42,7 +45,7 @@ async def fill(store: Any, count: int, workers: int = 8) -> list[str]:
     return [article.url for article, _, _ in rows]
 
 
-async def measure(name: str, store: Any, analyses: int, lookups: int) -> None:
+async def measure(name: str, store: Any, analyses: int, lookups: int) -> list[str]:
     """Fill one store, then time random cache-hit lookups on it."""
     started = time.perf_counter()
     urls = await fill(store, analyses)
@@ -67,6 +70,39 @@ async def measure(name: str, store: Any, analyses: int, lookups: int) -> None:
         f" client CPU {cpu / lookups * 1e6:.0f} µs/lookup"
     )
     await concurrently(name, store, urls, lookups, tasks=8)
+    return urls
+
+
+async def through_core(name: str, core: Core, urls: list[str], lookups: int) -> None:
+    """Cache hits through Core.resolve: canonicalise, read, count the request."""
+    rng = random.Random(3)
+    channel = ChannelRef("bench", "1")
+    latencies = []
+    wall0 = time.perf_counter()
+    for i in range(lookups):
+        request = Request("analyze", "", channel, f"user{i % 50}")
+        t0 = time.perf_counter()
+        resolution = await core.resolve(rng.choice(urls) + "?utm_source=bench", request)
+        latencies.append(time.perf_counter() - t0)
+        assert resolution.cached
+    wall = time.perf_counter() - wall0
+    latencies.sort()
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    print(
+        f"{name}: Core.resolve {lookups / wall:,.0f} cache hits/s,"
+        f" p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+    )
+
+
+async def one_backend(name: str, config: Config, analyses: int, lookups: int) -> None:
+    """Open the core as the bot does (open_store), fill its store, measure both paths."""
+    core = await Core.open(config)
+    try:
+        urls = await measure(name, core.store, analyses, lookups)
+        await through_core(name, core, urls, lookups)
+    finally:
+        await core.aclose()
 
 
 async def concurrently(name: str, store: Any, urls: list[str], lookups: int, tasks: int) -> None:
@@ -87,21 +123,17 @@ async def concurrently(name: str, store: Any, urls: list[str], lookups: int, tas
 async def main(analyses: int, lookups: int, url: str) -> None:
     """SQLite first, then PostgreSQL in a throwaway schema."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Store.open(f"{tmp}/bench.db")
-        try:
-            await measure("sqlite", store, analyses, lookups)
-        finally:
-            await store.close()
+        base = Config().with_overrides(storage={"path": f"{tmp}/bench.db"})
+        await one_backend("sqlite", base, analyses, lookups)
     schema = f"prism_bench_{secrets.token_hex(4)}"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
         separator = "&" if "?" in url else "?"
-        pg = await PgStore.open(f"{url}{separator}options=-csearch_path%3D{schema}")
-        try:
-            await measure("postgresql", pg, analyses, lookups)
-        finally:
-            await pg.close()
+        pg_url = f"{url}{separator}options=-csearch_path%3D{schema}"
+        await one_backend(
+            "postgresql", base.with_overrides(storage={"url": pg_url}), analyses, lookups
+        )
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from bot.models import Article, Draft, Generator, Section
-from bot.store import Store
+from bot.store import StoreContract
 
 WORDS = [
     "market",
@@ -65,7 +65,7 @@ def synthetic(n: int, rng: random.Random) -> tuple[Article, Draft, datetime]:
     return article, draft, created
 
 
-async def fill(store: Store, count: int, seed: int = 7) -> list[str]:
+async def fill(store: StoreContract, count: int, seed: int = 7) -> list[str]:
     """Store `count` analyses; returns their URLs."""
     rng = random.Random(seed)
     urls = []

@@ -38,7 +38,7 @@ from bot.permalinks import page_url
 from bot.ports import Analyzer, Embedder, Extractor, Fetcher, Sender
 from bot.related import RelatedHit, RelatedIndex
 from bot.replies import analysis_reply, error_reply, info, item_for
-from bot.store import Store, Totals, utcnow
+from bot.store import StoreContract, Totals, open_store, utcnow
 
 log = logging.getLogger("prism.core")
 
@@ -55,7 +55,7 @@ class Core:
     def __init__(
         self,
         config: Config,
-        store: Store,
+        store: StoreContract,
         resolver: Resolver,
         clock: Callable[[], datetime] = utcnow,
         related: RelatedIndex | None = None,
@@ -90,7 +90,7 @@ class Core:
         the store included, so the process can exit.
         """
         owned = AsyncExitStack()
-        store = await Store.open(config.storage.path)
+        store = await open_store(config)
         owned.push_async_callback(store.aclose)
         try:
             return await cls._build(
@@ -104,7 +104,7 @@ class Core:
     async def _build(
         cls,
         config: Config,
-        store: Store,
+        store: StoreContract,
         owned: AsyncExitStack,
         analyzer: Analyzer | None,
         fetcher: Fetcher | None,

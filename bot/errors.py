@@ -19,6 +19,18 @@ class PrismError(Exception):
         self.message = message
 
 
+class StoreUnavailable(PrismError):
+    """The store cannot be opened or reached (the message never holds a password)."""
+
+    kind = "store-unavailable"
+
+
+class StoreNotEmpty(PrismError):
+    """`store copy` was pointed at a database that already holds data."""
+
+    kind = "store-not-empty"
+
+
 class ConfigError(PrismError):
     """A bad or missing setting; the message names the key."""
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Config, build_config
 from bot.core import Core
-from bot.store import Store
+from bot.store import Store, StoreContract, open_store
 
 pytest_plugins = ["tests.support.site", "tests.support.postgres"]
 
@@ -45,6 +45,30 @@ async def store(config: Config) -> AsyncIterator[Store]:
     store = await Store.open(config.storage.path)
     yield store
     await store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend_config(request: pytest.FixtureRequest, config: Config) -> Config:
+    """The test config on SQLite, then on a fresh PostgreSQL schema (skipped without one)."""
+    if request.param == "sqlite":
+        return config
+    return config.with_overrides(storage={"url": request.getfixturevalue("pg_url")})
+
+
+@pytest.fixture
+async def any_store(backend_config: Config) -> AsyncIterator[StoreContract]:
+    """A fresh store of each backend, through open_store as the bot opens it."""
+    store = await open_store(backend_config)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def any_core(backend_config: Config) -> AsyncIterator[Core]:
+    """The real core on each backend: offline analyser, real fetcher and extractor."""
+    core = await Core.open(backend_config)
+    yield core
+    await core.aclose()
 
 
 @pytest.fixture

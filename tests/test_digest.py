@@ -13,8 +13,14 @@ from bot.digests.service import DigestService
 from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, NotFound
 from bot.models import ChannelRef, Group, Item, Reply
-from bot.store import Store
+from bot.store import Store, StoreContract
 from tests.support.digests import Clock, RecordingSender, add_analysis, request, utc
+
+
+@pytest.fixture
+def store(any_store: StoreContract) -> StoreContract:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
 
 
 @pytest.fixture
@@ -37,12 +43,12 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def digests(store: Store, fast: Config, clock: Clock) -> DigestService:
+def digests(store: StoreContract, fast: Config, clock: Clock) -> DigestService:
     return DigestService(store, fast, clock)
 
 
 @pytest.fixture
-def subs(store: Store, fast: Config, clock: Clock) -> SubscriptionService:
+def subs(store: StoreContract, fast: Config, clock: Clock) -> SubscriptionService:
     return SubscriptionService(store, fast, clock)
 
 
@@ -55,7 +61,7 @@ async def subscribe(subs: SubscriptionService, text: str, channel: str = "discor
     await subs.subscribe(request("subscribe", text, channel))
 
 
-async def statuses(store: Store, channel: str = "discord:100") -> list[tuple[str, str]]:
+async def statuses(store: StoreContract, channel: str = "discord:100") -> list[tuple[str, str]]:
     sub = await store.subscriptions.get(ChannelRef.parse(channel))
     assert sub is not None
     return [(d.period, d.status) for d in await store.deliveries.for_subscription(sub.id)]
@@ -76,7 +82,7 @@ async def test_digest_groups_by_category_in_configured_order(
     subs: SubscriptionService,
     digests: DigestService,
     sender: RecordingSender,
-    store: Store,
+    store: StoreContract,
     clock: Clock,
 ) -> None:
     await subscribe(subs, "Technology Economy 08:00 Europe/Berlin")
@@ -94,7 +100,7 @@ async def test_digest_groups_by_category_in_configured_order(
 
 
 async def test_digest_items_carry_lead_reading_time_link_and_id(
-    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     saved = await add_analysis(store, "Rates", "Economy", utc("2026-03-27 18:00"))
@@ -118,7 +124,11 @@ async def test_digest_items_carry_lead_reading_time_link_and_id(
 
 
 async def test_max_items_keeps_the_newest_then_most_requested(
-    subs: SubscriptionService, store: Store, clock: Clock, sender: RecordingSender, fast: Config
+    subs: SubscriptionService,
+    store: StoreContract,
+    clock: Clock,
+    sender: RecordingSender,
+    fast: Config,
 ) -> None:
     digests = DigestService(store, fast.with_overrides(digest={"max_items": 2}), clock)
     await subscribe(subs, "Economy 08:00 UTC")
@@ -133,7 +143,7 @@ async def test_max_items_keeps_the_newest_then_most_requested(
 
 
 async def test_first_digest_covers_the_last_day_so_old_seeds_never_flood(
-    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Seed", "Economy", utc("2025-06-01 08:00"))
@@ -145,7 +155,7 @@ async def test_first_digest_covers_the_last_day_so_old_seeds_never_flood(
 
 
 async def test_next_digest_starts_where_the_last_one_ended(
-    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Monday", "Economy", utc("2026-03-27 20:00"))
@@ -159,7 +169,7 @@ async def test_next_digest_starts_where_the_last_one_ended(
 
 
 async def test_nothing_new_sends_nothing_and_records_empty(
-    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     report = await digests.send_due({"discord": sender}, now=utc("2026-03-28 08:00"))
@@ -168,7 +178,11 @@ async def test_nothing_new_sends_nothing_and_records_empty(
 
 
 async def test_send_empty_sends_a_short_note(
-    subs: SubscriptionService, store: Store, clock: Clock, sender: RecordingSender, fast: Config
+    subs: SubscriptionService,
+    store: StoreContract,
+    clock: Clock,
+    sender: RecordingSender,
+    fast: Config,
 ) -> None:
     digests = DigestService(store, fast.with_overrides(digest={"send_empty": True}), clock)
     await subscribe(subs, "Economy 08:00 UTC")
@@ -194,7 +208,7 @@ async def step(
 
 
 async def test_each_zone_gets_its_digest_at_its_local_time(
-    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 Europe/Berlin", "discord:1")
     await subscribe(subs, "Economy 08:00 America/New_York", "discord:2")
@@ -223,7 +237,7 @@ async def test_dst_days_deliver_once_at_the_right_local_time(
     subs: SubscriptionService,
     digests: DigestService,
     sender: RecordingSender,
-    store: Store,
+    store: StoreContract,
     clock: Clock,
 ) -> None:
     clock.set(utc("2026-03-28 12:00"))
@@ -248,7 +262,7 @@ async def test_new_york_days_of_change(
     subs: SubscriptionService,
     digests: DigestService,
     sender: RecordingSender,
-    store: Store,
+    store: StoreContract,
     clock: Clock,
 ) -> None:
     clock.set(utc("2026-03-07 12:00"))
@@ -273,7 +287,7 @@ async def test_subscribing_after_todays_time_waits_for_tomorrow(
     subs: SubscriptionService,
     digests: DigestService,
     sender: RecordingSender,
-    store: Store,
+    store: StoreContract,
     clock: Clock,
 ) -> None:
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 10:00"))
@@ -283,7 +297,7 @@ async def test_subscribing_after_todays_time_waits_for_tomorrow(
 
 
 async def test_downtime_catch_up_within_the_window(
-    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -297,7 +311,7 @@ async def test_too_old_digest_is_skipped_and_logged_then_tomorrow_catches_up(
     subs: SubscriptionService,
     digests: DigestService,
     sender: RecordingSender,
-    store: Store,
+    store: StoreContract,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
@@ -314,7 +328,11 @@ async def test_too_old_digest_is_skipped_and_logged_then_tomorrow_catches_up(
 
 
 async def test_restart_never_resends_a_sent_period(
-    subs: SubscriptionService, store: Store, fast: Config, clock: Clock, sender: RecordingSender
+    subs: SubscriptionService,
+    store: StoreContract,
+    fast: Config,
+    clock: Clock,
+    sender: RecordingSender,
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -326,7 +344,7 @@ async def test_restart_never_resends_a_sent_period(
 
 
 async def test_the_row_is_pending_while_the_platform_has_it(
-    subs: SubscriptionService, digests: DigestService, store: Store
+    subs: SubscriptionService, digests: DigestService, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -381,7 +399,7 @@ async def test_killed_mid_fanout_restart_sends_the_rest_and_repeats_only_in_flig
 
 
 async def test_pending_row_older_than_the_window_is_skipped(
-    subs: SubscriptionService, digests: DigestService, store: Store, sender: RecordingSender
+    subs: SubscriptionService, digests: DigestService, store: StoreContract, sender: RecordingSender
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -397,7 +415,7 @@ async def test_pending_row_older_than_the_window_is_skipped(
 
 
 async def test_repeatedly_interrupted_period_ends_failed(
-    subs: SubscriptionService, store: Store, fast: Config, clock: Clock
+    subs: SubscriptionService, store: StoreContract, fast: Config, clock: Clock
 ) -> None:
     config = fast.with_overrides(digest={"max_attempts": 2})
     await subscribe(subs, "Economy 08:00 UTC")
@@ -423,7 +441,7 @@ async def test_repeatedly_interrupted_period_ends_failed(
 
 
 async def test_unsubscribe_stops_delivery_and_inactive_channels_are_skipped(
-    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC", "discord:1")
     await subscribe(subs, "Economy 08:00 UTC", "discord:2")
@@ -435,7 +453,7 @@ async def test_unsubscribe_stops_delivery_and_inactive_channels_are_skipped(
 
 
 async def test_channels_of_platforms_not_running_are_left_for_later(
-    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: Store
+    subs: SubscriptionService, digests: DigestService, sender: RecordingSender, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC", "telegram:-42")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -447,7 +465,7 @@ async def test_channels_of_platforms_not_running_are_left_for_later(
 
 
 async def test_channel_gone_deactivates_the_subscription(
-    subs: SubscriptionService, digests: DigestService, store: Store
+    subs: SubscriptionService, digests: DigestService, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -464,7 +482,7 @@ async def test_channel_gone_deactivates_the_subscription(
 
 
 async def test_channel_moved_follows_the_new_id_and_delivers_there(
-    subs: SubscriptionService, digests: DigestService, store: Store
+    subs: SubscriptionService, digests: DigestService, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC", "telegram:-5")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -476,7 +494,7 @@ async def test_channel_moved_follows_the_new_id_and_delivers_there(
 
 
 async def test_transient_failures_are_retried_then_delivered(
-    subs: SubscriptionService, digests: DigestService, store: Store
+    subs: SubscriptionService, digests: DigestService, store: StoreContract
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 20:00"))
@@ -490,7 +508,7 @@ async def test_transient_failures_are_retried_then_delivered(
 
 
 async def test_transient_failures_end_failed_after_max_attempts(
-    subs: SubscriptionService, store: Store, fast: Config, clock: Clock
+    subs: SubscriptionService, store: StoreContract, fast: Config, clock: Clock
 ) -> None:
     digests = DigestService(store, fast.with_overrides(digest={"max_attempts": 3}), clock)
     await subscribe(subs, "Economy 08:00 UTC")
@@ -507,7 +525,7 @@ async def test_transient_failures_end_failed_after_max_attempts(
 
 
 async def test_preview_of_a_channel_writes_no_ledger_row(
-    subs: SubscriptionService, digests: DigestService, store: Store, clock: Clock
+    subs: SubscriptionService, digests: DigestService, store: StoreContract, clock: Clock
 ) -> None:
     await subscribe(subs, "Economy 08:00 Europe/Berlin")
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 10:00"))
@@ -516,7 +534,7 @@ async def test_preview_of_a_channel_writes_no_ledger_row(
     assert await statuses(store) == []
 
 
-async def test_preview_by_category(digests: DigestService, store: Store) -> None:
+async def test_preview_by_category(digests: DigestService, store: StoreContract) -> None:
     await add_analysis(store, "Rates", "Economy", utc("2026-03-27 10:00"))
     await add_analysis(store, "Goal", "Sports", utc("2026-03-27 11:00"))
     reply = await digests.preview(category="economy")
@@ -544,7 +562,7 @@ async def test_preview_shows_what_the_next_digest_would_hold(
     subs: SubscriptionService,
     digests: DigestService,
     sender: RecordingSender,
-    store: Store,
+    store: StoreContract,
     clock: Clock,
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
@@ -557,7 +575,7 @@ async def test_preview_shows_what_the_next_digest_would_hold(
 
 
 async def test_a_pending_row_from_an_earlier_day_is_superseded(
-    subs: SubscriptionService, digests: DigestService, store: Store, sender: RecordingSender
+    subs: SubscriptionService, digests: DigestService, store: StoreContract, sender: RecordingSender
 ) -> None:
     await subscribe(subs, "Economy 08:00 UTC")
     await add_analysis(store, "Monday", "Economy", utc("2026-03-27 20:00"))

@@ -35,6 +35,7 @@ from tests.support.feed_server import (
     rss,
 )
 from tests.support.site import Site
+from tests.support.stores import sqlite
 
 STORIES = Path(__file__).parent / "fixtures" / "stories" / "articles.toml"
 FEED_REQUEST = Request("feed", "", ChannelRef("feeds", "poller"), "feeds")
@@ -77,10 +78,10 @@ class Harness:
     site: Site
 
     async def add(self, path: str, **kw: object) -> Feed:
-        return await self.core.store.feeds.add(self.server.url(path), self.clock(), **kw)  # type: ignore[arg-type]
+        return await sqlite(self.core.store).feeds.add(self.server.url(path), self.clock(), **kw)  # type: ignore[arg-type]
 
     async def feed(self, path: str) -> Feed:
-        feed = await self.core.store.feeds.get(self.server.url(path))
+        feed = await sqlite(self.core.store).feeds.get(self.server.url(path))
         assert feed is not None
         return feed
 
@@ -116,9 +117,9 @@ async def harness(
     async def analyse(url: str, feed: Feed) -> Analysis | None:
         return (await core.resolve(url, FEED_REQUEST)).analysis
 
-    stories = Stories(core.store.feeds, clock)
+    stories = Stories(sqlite(core.store).feeds, clock)
     poller = Poller(
-        core.store.feeds, fetcher, config.polling, analyse, stories=stories, clock=clock,
+        sqlite(core.store).feeds, fetcher, config.polling, analyse, stories=stories, clock=clock,
         rng=random.Random(3),
     )  # fmt: skip
     try:
@@ -142,7 +143,7 @@ async def test_first_poll_takes_the_newest_items_then_304_costs_nothing(h: Harne
     assert (report.new_items, report.analysed, report.failed) == (3, 3, 0)
     feed = await h.feed("/news.rss")
     assert feed.state.status == "ok" and feed.items_seen == 5
-    items = {i.guid: i for i in await h.core.store.feeds.items(feed.id)}
+    items = {i.guid: i for i in await sqlite(h.core.store).feeds.items(feed.id)}
     assert [g for g, i in items.items() if i.analysis_id] == ["guid-a", "guid-b", "guid-c"]
     assert {items["guid-d"].error, items["guid-e"].error} == {SKIPPED_FIRST}
     assert h.site.hits["/d.html"] == 0
@@ -211,7 +212,7 @@ async def test_an_item_linking_to_a_refused_address_is_recorded_with_its_reason(
     report = await h.poll("/mixed.rss")
     assert (report.analysed, report.items_failed, report.failed) == (1, 1, 0)
     feed = await h.feed("/mixed.rss")
-    bad = next(i for i in await h.core.store.feeds.items(feed.id) if i.guid == "bad")
+    bad = next(i for i in await sqlite(h.core.store).feeds.items(feed.id) if i.guid == "bad")
     assert bad.analysis_id is None and bad.error.startswith("blocked:")
     assert h.site.hits["/secret.html"] == 0
 
@@ -253,7 +254,7 @@ async def expect_failure(h: Harness, path: str, error: str) -> None:
     assert (report.failed, report.new_items, report.analysed) == (1, 0, 0)
     feed = await h.feed(path)
     assert feed.state.status == "failing" and re.search(error, feed.state.error)
-    assert feed.items_seen == 0 and await h.core.store.feeds.items(feed.id) == []
+    assert feed.items_seen == 0 and await sqlite(h.core.store).feeds.items(feed.id) == []
     assert feed.state.next_poll_at is not None and feed.state.next_poll_at > h.clock()
 
 
@@ -265,7 +266,7 @@ async def test_410_gone_disables_the_feed(h: Harness) -> None:
     feed = await h.feed("/gone.rss")
     assert (feed.state.status, feed.state.error) == ("disabled", "the feed is gone (410)")
     h.clock.advance(days=30)
-    assert await h.core.store.feeds.due(h.clock()) == []
+    assert await sqlite(h.core.store).feeds.due(h.clock()) == []
 
 
 async def test_429_with_retry_after_waits_at_least_that_long(h: Harness) -> None:
@@ -277,7 +278,7 @@ async def test_429_with_retry_after_waits_at_least_that_long(h: Harness) -> None
     assert feed.state.status == "failing" and "(429)" in feed.state.error
     assert feed.state.next_poll_at is not None
     assert feed.state.next_poll_at - h.clock() >= timedelta(seconds=7200 * 0.9)
-    assert await h.core.store.feeds.due(h.clock() + timedelta(minutes=59)) == []
+    assert await sqlite(h.core.store).feeds.due(h.clock() + timedelta(minutes=59)) == []
 
 
 async def test_a_feed_failing_for_disable_after_days_is_disabled(h: Harness) -> None:
@@ -331,17 +332,17 @@ async def test_outlets_covering_one_event_join_one_story_and_a_decoy_stays_apart
             )
         h.server.serve(f"/{outlet}.rss", rss(items))
         await h.add(f"/{outlet}.rss")
-    report = await h.poller.poll(await h.core.store.feeds.all())
+    report = await h.poller.poll(await sqlite(h.core.store).feeds.all())
     assert (report.analysed, report.joined_stories) == (4, 2)
     by_item = {}
-    for feed in await h.core.store.feeds.all():
-        for item in await h.core.store.feeds.items(feed.id):
+    for feed in await sqlite(h.core.store).feeds.all():
+        for item in await sqlite(h.core.store).feeds.items(feed.id):
             assert item.analysis_id is not None
-            story = await h.core.store.feeds.story_of(item.analysis_id)
+            story = await sqlite(h.core.store).feeds.story_of(item.analysis_id)
             assert story is not None
             by_item[item.guid] = story[0]
     assert by_item["s1"] == by_item["s2"] == by_item["s3"] != by_item["s31"]
-    restarted = Stories(h.core.store.feeds, lambda: datetime(2026, 3, 4, tzinfo=UTC))
+    restarted = Stories(sqlite(h.core.store).feeds, lambda: datetime(2026, 3, 4, tzinfo=UTC))
     assert await restarted.load() == 4  # the index is rebuilt from stored signatures
 
 

@@ -13,14 +13,20 @@ from bot.errors import ConfigError
 from bot.models import Analysis, Article, Draft, Generator, Section
 from bot.related import RelatedIndex
 from bot.related.embeddings import reciprocal_rank_fusion
-from bot.store import Store
+from bot.store import StoreContract
 from tests.support.embedders import HashingEmbedder
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
+@pytest.fixture
+def store(any_store: StoreContract) -> StoreContract:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
 async def put(
-    store: Store,
+    store: StoreContract,
     slug: str,
     headline: str,
     dek: str,
@@ -44,7 +50,7 @@ async def put(
     return await store.analyses.save(article, draft, created_at=NOW - timedelta(days=days_ago))
 
 
-async def harbour_story(store: Store) -> dict[str, Analysis]:
+async def harbour_story(store: StoreContract) -> dict[str, Analysis]:
     """A small archive: a port strike, its follow-up, a cross-category actor, noise."""
     return {
         "strike": await put(
@@ -78,7 +84,9 @@ async def harbour_story(store: Store) -> dict[str, Analysis]:
     }
 
 
-async def test_hits_explain_shared_entities_and_category(store: Store, config: Config) -> None:
+async def test_hits_explain_shared_entities_and_category(
+    store: StoreContract, config: Config
+) -> None:
     story = await harbour_story(store)
     hits = await RelatedIndex(store, config).find(story["strike"], now=NOW)
     assert hits[0].analysis.id == story["followup"].id
@@ -86,7 +94,7 @@ async def test_hits_explain_shared_entities_and_category(store: Store, config: C
 
 
 async def test_without_shared_entities_the_reason_names_common_words(
-    store: Store, config: Config
+    store: StoreContract, config: Config
 ) -> None:
     story = await harbour_story(store)
     hits = await RelatedIndex(store, config).find(story["strike"], now=NOW)
@@ -96,7 +104,7 @@ async def test_without_shared_entities_the_reason_names_common_words(
     assert "same category" not in shipping.reason
 
 
-async def test_unrelated_and_self_are_never_offered(store: Store, config: Config) -> None:
+async def test_unrelated_and_self_are_never_offered(store: StoreContract, config: Config) -> None:
     story = await harbour_story(store)
     hits = await RelatedIndex(store, config).find(story["strike"], now=NOW)
     ids = [h.analysis.id for h in hits]
@@ -104,12 +112,16 @@ async def test_unrelated_and_self_are_never_offered(store: Store, config: Config
     assert story["strike"].id not in ids
 
 
-async def test_an_analysis_about_nothing_else_has_no_related(store: Store, config: Config) -> None:
+async def test_an_analysis_about_nothing_else_has_no_related(
+    store: StoreContract, config: Config
+) -> None:
     story = await harbour_story(store)
     assert await RelatedIndex(store, config).find(story["noise"], now=NOW) == []
 
 
-async def test_limit_comes_from_config_and_can_be_lowered(store: Store, config: Config) -> None:
+async def test_limit_comes_from_config_and_can_be_lowered(
+    store: StoreContract, config: Config
+) -> None:
     story = await harbour_story(store)
     one = RelatedIndex(store, config.with_overrides(related={"limit": 1}))
     assert len(await one.find(story["strike"], now=NOW)) == 1
@@ -117,7 +129,9 @@ async def test_limit_comes_from_config_and_can_be_lowered(store: Store, config: 
     assert len(await RelatedIndex(store, config).find(story["strike"], now=NOW)) == 2
 
 
-async def test_query_syntax_in_analysis_text_is_only_text(store: Store, config: Config) -> None:
+async def test_query_syntax_in_analysis_text_is_only_text(
+    store: StoreContract, config: Config
+) -> None:
     hostile = await put(
         store,
         "hostile",
@@ -131,7 +145,7 @@ async def test_query_syntax_in_analysis_text_is_only_text(store: Store, config: 
 
 
 async def test_copies_of_the_source_and_of_each_other_are_dropped(
-    store: Store, config: Config
+    store: StoreContract, config: Config
 ) -> None:
     story = await harbour_story(store)
     await put(
@@ -154,7 +168,7 @@ async def test_copies_of_the_source_and_of_each_other_are_dropped(
     assert sum(h.startswith("Veldhaven strike ends") for h in headlines) == 1
 
 
-async def test_newer_of_two_equal_matches_ranks_first(store: Store, config: Config) -> None:
+async def test_newer_of_two_equal_matches_ranks_first(store: StoreContract, config: Config) -> None:
     source = await put(store, "src", "Quarry blast rattles Ostwick", "Ostwick quarry blast.")
     old = await put(store, "old", "Ostwick quarry owner fined", "Quarry blast.", days_ago=90)
     new = await put(
@@ -168,7 +182,7 @@ async def test_newer_of_two_equal_matches_ranks_first(store: Store, config: Conf
     assert far[1].score / far[0].score > hits[1].score / hits[0].score
 
 
-async def test_a_forgotten_analysis_is_never_offered(store: Store, config: Config) -> None:
+async def test_a_forgotten_analysis_is_never_offered(store: StoreContract, config: Config) -> None:
     story = await harbour_story(store)
     assert await store.analyses.forget(story["followup"].id)
     hits = await RelatedIndex(store, config).find(story["strike"], now=NOW)
@@ -176,7 +190,7 @@ async def test_a_forgotten_analysis_is_never_offered(store: Store, config: Confi
 
 
 async def test_a_refreshed_analysis_is_matched_on_its_new_text(
-    store: Store, config: Config
+    store: StoreContract, config: Config
 ) -> None:
     story = await harbour_story(store)
     refreshed = await put(
@@ -210,7 +224,9 @@ class ConceptEmbedder:
         return vectors
 
 
-async def test_fusion_finds_a_neighbour_that_shares_no_words(store: Store, config: Config) -> None:
+async def test_fusion_finds_a_neighbour_that_shares_no_words(
+    store: StoreContract, config: Config
+) -> None:
     source = await put(store, "auto", "Automobile sales rise", "automobile demand grows")
     car = await put(store, "car", "Dealers report brisk car business", "car vehicle orders")
     await put(store, "piano", "Piano maker expands", "piano violin workshop", category="Culture")
@@ -223,30 +239,31 @@ async def test_fusion_finds_a_neighbour_that_shares_no_words(store: Store, confi
 
 
 async def test_vectors_are_stored_on_remember_and_removed_with_the_analysis(
-    store: Store, config: Config
+    store: StoreContract, config: Config
 ) -> None:
     story = await harbour_story(store)
     index = RelatedIndex(store, config, embedder=HashingEmbedder(dim=32))
     await index.remember(story["strike"])
     assert await index.backfill() == 3
-    count = "SELECT count(*) FROM analysis_embeddings"
-    assert (await store.db.fetchone(count))[0] == 4
+    assert await store.vectors.count() == 4
     await store.analyses.forget(story["strike"].id)
-    assert (await store.db.fetchone(count))[0] == 3
+    assert await store.vectors.count() == 3
     assert await index.backfill() == 0
 
 
 async def test_without_an_embedder_remember_and_backfill_do_nothing(
-    store: Store, config: Config
+    store: StoreContract, config: Config
 ) -> None:
     story = await harbour_story(store)
     index = RelatedIndex(store, config)
     await index.remember(story["strike"])
     assert await index.backfill() == 0
-    assert (await store.db.fetchone("SELECT count(*) FROM analysis_embeddings"))[0] == 0
+    assert await store.vectors.count() == 0
 
 
-def test_embeddings_on_without_the_extra_is_a_clear_error(store: Store, config: Config) -> None:
+def test_embeddings_on_without_the_extra_is_a_clear_error(
+    store: StoreContract, config: Config
+) -> None:
     with pytest.raises(ConfigError, match=r"pip install 'prism-bot\[embeddings\]'"):
         RelatedIndex(store, config.with_overrides(related={"embeddings": True}))
 
@@ -265,7 +282,9 @@ def test_hashing_embedder_is_deterministic_and_unit_length() -> None:
     assert first != other
 
 
-async def test_a_tag_that_most_analyses_carry_is_not_a_reason(store: Store, config: Config) -> None:
+async def test_a_tag_that_most_analyses_carry_is_not_a_reason(
+    store: StoreContract, config: Config
+) -> None:
     topics = ["tulips", "glaciers", "violins", "chess", "falcons", "rowing", "ceramics"]
     for n in range(24):
         topic = topics[n % len(topics)]
@@ -289,7 +308,9 @@ async def test_a_tag_that_most_analyses_carry_is_not_a_reason(store: Store, conf
     assert hits[0].reason == "shares Brindle Foods, prices · same category"
 
 
-async def test_reasons_are_never_built_from_generic_verbs(store: Store, config: Config) -> None:
+async def test_reasons_are_never_built_from_generic_verbs(
+    store: StoreContract, config: Config
+) -> None:
     source = await put(
         store,
         "src",

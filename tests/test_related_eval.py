@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+import pytest
+
 from bot.config import Config
 from bot.ingest.seeds import load_seed
 from bot.models import Analysis, Article, Draft, Generator, Section
 from bot.related import RelatedIndex
-from bot.store import Store
+from bot.store import StoreContract, open_store
 from tests.support.embedders import HashingEmbedder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "related"
@@ -49,7 +51,7 @@ def _draft(entry: dict[str, object]) -> Draft:
     )
 
 
-async def load_seeds(store: Store) -> dict[str, Analysis]:
+async def load_seeds(store: StoreContract) -> dict[str, Analysis]:
     """The shipped seeds, saved as `prism-bot seeds import` saves them."""
     stored = {}
     for path in sorted(resources.files("seeds").iterdir(), key=lambda p: p.name):
@@ -61,7 +63,7 @@ async def load_seeds(store: Store) -> dict[str, Analysis]:
     return stored
 
 
-async def load_eval_set(store: Store) -> EvalSet:
+async def load_eval_set(store: StoreContract) -> EvalSet:
     """Save every fixture analysis and seed through the repository, with its own date."""
     stored = await load_seeds(store)
     data = tomllib.loads((FIXTURES / "analyses.toml").read_text(encoding="utf-8"))
@@ -110,13 +112,19 @@ async def mateless_empty(index: RelatedIndex, data: EvalSet) -> float:
     return sum(empty) / len(empty)
 
 
-async def test_precision_at_3_meets_the_target(store: Store, config: Config) -> None:
+@pytest.fixture
+def store(any_store: StoreContract) -> StoreContract:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_store
+
+
+async def test_precision_at_3_meets_the_target(store: StoreContract, config: Config) -> None:
     data = await load_eval_set(store)
     assert len(data.analyses) >= 50
     assert await precision_at_3(RelatedIndex(store, config), data) >= 0.7
 
 
-async def test_the_source_and_its_copies_never_appear(store: Store, config: Config) -> None:
+async def test_the_source_and_its_copies_never_appear(store: StoreContract, config: Config) -> None:
     data = await load_eval_set(store)
     index = RelatedIndex(store, config)
     for key, source in data.analyses.items():
@@ -127,7 +135,7 @@ async def test_the_source_and_its_copies_never_appear(store: Store, config: Conf
 
 
 async def test_decoys_sharing_common_words_stay_out_of_the_top_3(
-    store: Store, config: Config
+    store: StoreContract, config: Config
 ) -> None:
     data = await load_eval_set(store)
     index = RelatedIndex(store, config)
@@ -141,7 +149,9 @@ async def test_decoys_sharing_common_words_stay_out_of_the_top_3(
     assert leaked == []
 
 
-async def test_fusion_with_a_hashing_embedder_keeps_precision(store: Store, config: Config) -> None:
+async def test_fusion_with_a_hashing_embedder_keeps_precision(
+    store: StoreContract, config: Config
+) -> None:
     data = await load_eval_set(store)
     index = RelatedIndex(store, config, embedder=HashingEmbedder())
     assert await index.backfill() == len(data.analyses)
@@ -149,7 +159,7 @@ async def test_fusion_with_a_hashing_embedder_keeps_precision(store: Store, conf
 
 
 async def test_the_relevance_floor_answers_mateless_sources_with_nothing(
-    store: Store, config: Config
+    store: StoreContract, config: Config
 ) -> None:
     data = await load_eval_set(store)
     index = RelatedIndex(store, config)
@@ -157,3 +167,19 @@ async def test_the_relevance_floor_answers_mateless_sources_with_nothing(
     assert await mateless_empty(index, data) >= 0.9
     assert await precision_at_1(index, data) >= 0.95
     assert await precision_at_3(index, data) >= 0.9
+
+
+async def test_postgresql_ranks_within_005_of_sqlite(config: Config, pg_url: str) -> None:
+    """Related ranking parity: the same labelled set, precision@1 on each backend."""
+    figures = []
+    for backend in (config, config.with_overrides(storage={"url": pg_url})):
+        opened = await open_store(backend)
+        try:
+            data = await load_eval_set(opened)
+            index = RelatedIndex(opened, backend)
+            figures.append((await precision_at_1(index, data), await mateless_empty(index, data)))
+        finally:
+            await opened.close()
+    (sqlite_p1, sqlite_empty), (pg_p1, pg_empty) = figures
+    assert abs(pg_p1 - sqlite_p1) <= 0.05, figures
+    assert abs(pg_empty - sqlite_empty) <= 0.05, figures

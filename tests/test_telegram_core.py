@@ -17,6 +17,7 @@ from bot.models import Article, ChannelRef, Draft, Generator, Request, Section
 from bot.store import iso, utcnow
 from tests.support.bad_links import BLOCKED, FAST_FETCH, NOT_LINKS, SITE_FAILURES
 from tests.support.site import Site, article_site
+from tests.support.stores import sqlite
 from tests.support.telegram_server import (
     BotApiServer,
     blocked,
@@ -242,7 +243,7 @@ async def due_pass(core: Core, adapter: TelegramAdapter, ident: int) -> Delivery
     due = now.replace(hour=8, minute=1, second=0, microsecond=0)
     if due <= now:
         due += timedelta(days=1)
-    await core.store.db.execute(
+    await sqlite(core.store).db.execute(
         "UPDATE analyses SET created_at = ? WHERE id = ?",
         (iso(due - timedelta(hours=1)), ident),
     )

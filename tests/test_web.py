@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.models import Thoughts
 from bot.permalinks import page_path
 from tests.support.browser import LiveSite, start_site
+from tests.support.stores import sqlite
 
 
 @pytest.fixture
@@ -261,7 +262,7 @@ async def test_posting_to_a_missing_analysis_is_404(
 async def test_healthz_is_503_when_the_store_does_not_answer(
     site: LiveSite, http: httpx.AsyncClient
 ) -> None:
-    await site.core.store.db.conn.close()
+    await sqlite(site.core.store).db.conn.close()
     response = await http.get("/healthz")
     assert response.status_code == 503
     assert response.text == "store unavailable\n"

@@ -8,6 +8,7 @@ query methods; the JSON shapes they print live in bot/cli/output.py.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
@@ -238,4 +239,29 @@ async def review(args: argparse.Namespace, config: Config) -> int:
                 f"#{r['id']}  {r['inaccurate']} inaccurate, {r['useful']} useful  {r['headline']}"
             )
         print("Regenerate one with: prism-bot analyze URL --refresh")
+    return 0
+
+
+async def store(args: argparse.Namespace, config: Config) -> int:
+    """`store copy --to URL`: the SQLite store at `[storage] path` into empty PostgreSQL."""
+    from pathlib import Path
+
+    from bot.store import Store
+    from bot.store.postgres.url import describe, is_postgres_url
+
+    if not is_postgres_url(args.to):
+        raise BadArguments("--to must be a postgresql:// URL of an existing database")
+    if not await asyncio.to_thread(Path(config.storage.path).is_file):
+        raise BadArguments(f"no SQLite store at {config.storage.path} ([storage] path)")
+    from bot.store.copy import copy_store
+    from bot.store.postgres.store import PgStore
+
+    async with (
+        await Store.open(config.storage.path) as source,
+        await PgStore.open(args.to) as target,
+    ):
+        report = await copy_store(source, target)
+    for table, count in report.rows.items():
+        print(f"{table:20} {count} rows")
+    print(f"copied {config.storage.path} into {describe(args.to)}")
     return 0

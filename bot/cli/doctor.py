@@ -36,20 +36,35 @@ async def run_checks(config: Config) -> list[Check]:
 
 
 async def _storage(config: Config) -> Check:
-    from bot.store import Store
+    """The store by name (never a password), its schema version and analysis count."""
+    from bot.store import open_store
 
-    path = config.storage.path
     try:
-        store = await Store.open(path)
+        store = await open_store(config)
     except Exception as exc:
-        return ("storage", False, f"{path}: {exc}")
+        return ("storage", False, _unreachable(config, exc))
     try:
         version = await store.schema_version()
         count = await store.analyses.count()
     finally:
         await store.close()
-    size = await asyncio.to_thread(_size, path)
-    return ("storage", True, f"{path} (schema {version}, {count} analyses, {size // 1024} KiB)")
+    detail = f"{store.describe()} (schema {version}, {count} analyses"
+    if config.storage.url:
+        return ("storage", True, detail + ")")
+    size = await asyncio.to_thread(_size, config.storage.path)
+    return ("storage", True, f"{detail}, {size // 1024} KiB)")
+
+
+def _unreachable(config: Config, exc: Exception) -> str:
+    """One line naming the store and why it cannot be opened."""
+    if config.storage.url:
+        from bot.store.postgres.url import describe
+
+        where = describe(config.storage.url)
+    else:
+        where = config.storage.path
+    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return reason if where in reason else f"{where}: {reason}"
 
 
 def _analyzer(config: Config) -> Check:

@@ -36,6 +36,7 @@ COMMANDS: dict[str, Command] = {
     "forget": commands.forget,
     "web": commands.web,
     "review": commands.review,
+    "store": commands.store,
 }
 
 
@@ -80,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("web", "serve only the web site ([web] listen and port)")
     p = add("review", "analyses readers flagged inaccurate ([thoughts] review_after)")
     p.add_argument("--json", action="store_true")
+    # --- beyond one machine (issue 16) ---
+    p = add("store", "copy the SQLite store into an empty PostgreSQL database")
+    p.add_argument("action", choices=["copy"])
+    p.add_argument("--to", metavar="URL", required=True, help="postgresql://user@host/db")
     return parser
 
 

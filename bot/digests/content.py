@@ -16,7 +16,7 @@ from bot.errors import NotFound
 from bot.models import Analysis, ChannelRef, Group, Item, Reply
 from bot.permalinks import page_url
 from bot.replies import item_for
-from bot.store import Store
+from bot.store import StoreContract
 from bot.store.subscriptions import Scheduled
 
 FIRST_WINDOW = timedelta(hours=24)  # a first digest covers the last day
@@ -28,7 +28,7 @@ FOOTER = (
 class DigestContent:
     """Builds digests: previews for a channel or category, and the delivered document."""
 
-    def __init__(self, store: Store, config: Config, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: StoreContract, config: Config, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.config = config
         self.clock = clock

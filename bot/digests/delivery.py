@@ -23,7 +23,7 @@ from bot.errors import ChannelGone, ChannelMoved, SendFailed
 from bot.logs import event
 from bot.models import Analysis, ChannelRef, Reply, Subscription
 from bot.ports import Sender
-from bot.store import Store
+from bot.store import StoreContract
 from bot.store.subscriptions import Claim, Delivery, Scheduled
 
 log = logging.getLogger("prism.digest")
@@ -58,7 +58,7 @@ class DigestDelivery:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreContract,
         config: Config,
         clock: Callable[[], datetime],
         content: DigestContent,

@@ -11,7 +11,7 @@ from bot.digests.content import DigestContent
 from bot.digests.delivery import DeliveryReport, DigestDelivery
 from bot.models import Analysis, ChannelRef, Reply
 from bot.ports import Sender
-from bot.store import Store
+from bot.store import StoreContract
 
 __all__ = ["DeliveryReport", "DigestService"]
 
@@ -21,7 +21,7 @@ class DigestService:
 
     def __init__(
         self,
-        store: Store,
+        store: StoreContract,
         config: Config,
         clock: Callable[[], datetime],
         *,

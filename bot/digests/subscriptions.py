@@ -18,7 +18,7 @@ from bot.digests.periods import find_zone, local_label, next_due, zone_error
 from bot.errors import BadArguments
 from bot.logs import event
 from bot.models import Item, Paragraph, Reply, Request, Subscription
-from bot.store import Store
+from bot.store import StoreContract
 
 log = logging.getLogger("prism.subscriptions")
 
@@ -121,7 +121,7 @@ class SubscriptionService:
     The core has already checked admin rights for commands marked `admin`.
     """
 
-    def __init__(self, store: Store, config: Config, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: StoreContract, config: Config, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.config = config
         self.clock = clock

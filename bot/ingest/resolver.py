@@ -1,10 +1,12 @@
 """Link -> canonical URL -> stored analysis, or the pipeline, for someone who pays.
 
 The pipeline (bot.ingest.pipeline) does the work; the resolver adds what many callers
-need around it. The same link asked for by many people at once is fetched and analysed once (single
-flight per canonical URL); a link that failed is remembered for a while (negative
-cache), so a flood of bad links costs little. Nothing is stored unless the whole
-pipeline succeeded: the analysis, its article and its URLs go in one transaction.
+need around it. The same link asked for by many people at once is fetched and analysed
+once (single flight per canonical URL: in-process by a shared task, across processes by
+the store's `locks.generating`, after which the store is read again); a link that
+failed is remembered for a while (negative cache), so a flood of bad links costs little.
+Nothing is stored unless the whole pipeline succeeded: the analysis, its article and
+its URLs go in one transaction.
 """
 
 from __future__ import annotations
@@ -133,6 +135,18 @@ class Resolver:
                 del self._failed[next(iter(self._failed))]
         self._failed[canonical] = (now + self.config.fetch.negative_cache_s, error)
 
+    async def _run_once(
+        self, url: str, canonical: str, refresh: bool, gate: Callable[[], Awaitable[None]]
+    ) -> tuple[Analysis, bool]:
+        """The pipeline under the store's lock for this URL: another process (or Core on
+        the same store) generating it meanwhile is waited for, and its analysis read."""
+        async with self.store.locks.generating(canonical):
+            if not refresh:
+                stored = await self.store.analyses.by_url(canonical)
+                if stored is not None:
+                    return stored, False
+            return await self.pipeline.run(url, refresh=refresh, gate=gate, canonical=canonical)
+
     async def _generate(
         self, url: str, canonical: str, budget: Budget, channel: str, refresh: bool
     ) -> tuple[Analysis, bool]:
@@ -145,9 +159,7 @@ class Resolver:
             await self.check_budget(budget)
 
         try:
-            analysis, generated = await self.pipeline.run(
-                url, refresh=refresh, gate=gate, canonical=canonical
-            )
+            analysis, generated = await self._run_once(url, canonical, refresh, gate)
         except PrismError as exc:
             if isinstance(exc, _REMEMBERED):
                 self._remember_failure(canonical, exc)

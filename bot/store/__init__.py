@@ -13,6 +13,7 @@ from bot.store.analyses import AnalysisRepo, iso, utcnow
 from bot.store.contract import StoreContract, Totals
 from bot.store.db import Database
 from bot.store.feeds import FeedRepo
+from bot.store.locks import FileLocks
 from bot.store.subscriptions import DeliveryRepo, SubscriptionRepo
 from bot.store.text import TextIndex
 from bot.store.thoughts import ThoughtRepo
@@ -45,6 +46,7 @@ class Store:
         self.vectors = VectorRepo(db)
         self.thoughts = ThoughtRepo(db)
         self.feeds = FeedRepo(db)
+        self.locks = FileLocks(db.path)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -90,6 +92,5 @@ async def open_store(config: Config) -> StoreContract:
     if config.storage.url:
         from bot.store.postgres.store import PgStore  # the `postgres` extra, only when asked
 
-        # PgStore lacks the text index and vectors until the PostgreSQL work lands them.
-        return await PgStore.open(config.storage.url)  # type: ignore[return-value]
+        return await PgStore.open(config.storage.url)
     return await Store.open(config.storage.path)

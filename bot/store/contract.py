@@ -1,7 +1,7 @@
-"""The store contract: what every backend (SQLite today, PostgreSQL next) implements.
+"""The store contract: what every backend (SQLite, PostgreSQL) implements.
 
 The rest of the bot speaks these repository methods and value types, never SQL. A
-backend is one object with the six repositories below, a schema version and a close;
+backend is one object with the repositories below, a schema version and a close;
 tests/store_contract runs the same behaviour suite against each backend.
 """
 
@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.models import Analysis, Article, ChannelRef, Draft, Generator, Subscription
+from bot.models import (
+    Analysis,
+    Article,
+    ChannelRef,
+    Draft,
+    Generator,
+    Subscription,
+    ThoughtKind,
+    Thoughts,
+)
 
 # --- value types --------------------------------------------------------------------------
 
@@ -332,6 +342,30 @@ class VectorsContract(Protocol):
         ...
 
 
+class ThoughtsContract(Protocol):
+    """Readers' reactions: one per reader per analysis, changeable."""
+
+    async def react(self, analysis_id: int, reader: str, kind: ThoughtKind) -> Thoughts:
+        """Store (or change) one reader's reaction and return the new counts."""
+        ...
+
+    async def counts(self, analysis_id: int) -> Thoughts:
+        """The reaction counts of one analysis (zero when none)."""
+        ...
+
+    async def flagged(self, threshold: int) -> list[tuple[int, Thoughts]]:
+        """Analyses with at least `threshold` `inaccurate` reactions, most flagged first."""
+        ...
+
+
+class LocksContract(Protocol):
+    """Locks that hold across every process sharing the store."""
+
+    def generating(self, canonical_url: str) -> AbstractAsyncContextManager[None]:
+        """Held while one process generates this URL's analysis; the others wait."""
+        ...
+
+
 class StoreContract(Protocol):
     """One opened backend: its repositories, its schema version, and a close."""
 
@@ -365,6 +399,16 @@ class StoreContract(Protocol):
         """Embedding vectors."""
         ...
 
+    @property
+    def thoughts(self) -> ThoughtsContract:
+        """Readers' reactions."""
+        ...
+
+    @property
+    def locks(self) -> LocksContract:
+        """Cross-process locks (single flight)."""
+        ...
+
     def describe(self) -> str:
         """Where the data lives, for `doctor` (no secrets)."""
         ...
@@ -375,4 +419,8 @@ class StoreContract(Protocol):
 
     async def close(self) -> None:
         """Write what is pending and close the connection."""
+        ...
+
+    async def aclose(self) -> None:
+        """The same as `close`, under the name every other part uses."""
         ...

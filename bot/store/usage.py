@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import datetime
 
 from bot.models import Generator
 from bot.store.analyses import iso, utcnow
+from bot.store.batching import RequestBatcher, RequestRow
 from bot.store.contract import Totals
 from bot.store.db import Database
 
@@ -16,57 +16,36 @@ __all__ = ["Totals", "UsageRepo"]
 
 class UsageRepo:
     """Usage rows. Requests answered from the store are counted in memory and written
-    in one transaction about once a second: they are statistics, and two commits per
-    cache hit would cost more than the answer itself."""
-
-    FLUSH_EVERY_S = 1.0
-    FLUSH_AT = 500
+    in one transaction about once a second (bot/store/batching.py says why)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._pending: list[tuple[str, str | None, str | None, int, str]] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._flushing: set[asyncio.Task[None]] = set()
+        self._requests = RequestBatcher(self._write_requests)
 
     def record_request(self, analysis_id: int, user: str, channel: str, detail: str) -> None:
         """Count one answered request (and the analysis's `requests`) soon, in a batch."""
-        self._pending.append((iso(utcnow()), user, channel, analysis_id, detail))
-        if len(self._pending) >= self.FLUSH_AT:
-            self._spawn_flush()
-        elif self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self.FLUSH_EVERY_S, self._spawn_flush)
-
-    def _spawn_flush(self) -> None:
-        task = asyncio.get_running_loop().create_task(self.flush())
-        self._flushing.add(task)
-        task.add_done_callback(self._flushing.discard)
+        self._requests.add(analysis_id, user, channel, detail)
 
     async def flush(self) -> None:
         """Write every counted request now (on a timer, before reading totals, at close)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
+        await self._requests.flush()
+
+    async def close(self) -> None:
+        """Write what is counted and wait for flushes in flight."""
+        await self._requests.close()
+
+    async def _write_requests(self, batch: list[RequestRow]) -> None:
         per_analysis = Counter(row[3] for row in batch)
         async with self.db.write() as conn:
             await conn.executemany(
                 "INSERT INTO usage(at, kind, user, channel, analysis_id, detail)"
                 " VALUES (?, 'request', ?, ?, ?, ?)",
-                batch,
+                [(iso(at), *rest) for at, *rest in batch],
             )
             await conn.executemany(
                 "UPDATE analyses SET requests = requests + ? WHERE id = ?",
                 [(n, ident) for ident, n in per_analysis.items()],
             )
-
-    async def close(self) -> None:
-        """Write what is counted and wait for flushes in flight."""
-        await self.flush()
-        if self._flushing:
-            await asyncio.gather(*self._flushing)
 
     async def record(
         self,

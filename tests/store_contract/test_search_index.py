@@ -84,3 +84,16 @@ async def test_vectors_are_stored_missing_and_read_incrementally(backend: StoreC
 async def test_schema_version_and_description(backend: StoreContract) -> None:
     assert await backend.schema_version() >= 3
     assert backend.describe()
+
+
+async def test_document_frequencies_follow_refresh_and_forget(backend: StoreContract) -> None:
+    a = await backend.analyses.save(article(1), draft(headline="Rhine barges stuck"))
+    await backend.analyses.save(article(2), draft(headline="Rhine level falls"))
+    (rhine,) = await backend.text.terms(["Rhine"])
+    (term,) = rhine
+    assert (await backend.text.document_frequencies([term]))[0] == {term: 2}
+    await backend.analyses.save(article(1), draft(headline="Danube barges stuck"))
+    assert (await backend.text.document_frequencies([term]))[0] == {term: 1}
+    await backend.analyses.forget(a.id)
+    (danube,) = await backend.text.terms(["Danube"])
+    assert (await backend.text.document_frequencies([*danube]))[0] == {}

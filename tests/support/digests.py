@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.errors import ChannelGone, ChannelMoved, SendFailed
 from bot.models import Analysis, Article, ChannelRef, Draft, Generator, Reply, Request, Section
-from bot.store import Store
+from bot.store import StoreContract
 
 
 class Clock:
@@ -36,7 +36,7 @@ def utc(text: str) -> datetime:
 
 
 async def add_analysis(
-    store: Store, headline: str, category: str, created_at: datetime, requests: int = 0
+    store: StoreContract, headline: str, category: str, created_at: datetime, requests: int = 0
 ) -> Analysis:
     """Store an analysis with a given creation time (as seeds keep theirs)."""
     slug = headline.lower().replace(" ", "-")

@@ -38,7 +38,9 @@ TS_CONFIG = "english"
 # ts_rank_cd weights for D (body), C (dek), B (tags), A (headline): the proportions of
 # SQLite's bm25 column weights 1, 3, 6, 8.
 RANK_WEIGHTS = "{0.125, 0.375, 0.75, 1.0}"
-_DOCUMENT = (
+# The weighted search document of one analysis (named parameters headline, tag_text,
+# dek, body): written on save, and by `store copy`.
+SEARCH_DOCUMENT = (
     f"setweight(to_tsvector('{TS_CONFIG}', %(headline)s), 'A')"
     f" || setweight(to_tsvector('{TS_CONFIG}', %(tag_text)s), 'B')"
     f" || setweight(to_tsvector('{TS_CONFIG}', %(dek)s), 'C')"
@@ -127,15 +129,20 @@ class PgAnalysisRepo:
             "INSERT INTO article_urls(url, article_id) VALUES (%s, %s)"
             " ON CONFLICT (url) DO NOTHING",
             (url, article_id),
+            repeatable=True,
         )
 
     async def forget(self, analysis_id: int) -> bool:
         """Remove an analysis, its article and its URLs (takedown requests)."""
-        row = await self.db.fetchmaybe(
-            "DELETE FROM articles WHERE id = (SELECT article_id FROM analyses WHERE id = %s)"
-            " RETURNING id",
-            (analysis_id,),
-        )
+        # not through fetchmaybe: a read is retried after a lost connection, and a
+        # repeated delete would answer "there was none" for one that happened
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "DELETE FROM articles WHERE id = (SELECT article_id FROM analyses WHERE id = %s)"
+                " RETURNING id",
+                (analysis_id,),
+            )
+            row = await cur.fetchone()
         return row is not None  # the analysis and URLs go with the article (cascade)
 
     async def count(self) -> int:
@@ -257,7 +264,7 @@ async def _upsert_analysis(
     updated = [c for c in columns if c not in ("article_id", "url", "created_at")]
     cur = await conn.execute(
         f"""INSERT INTO analyses({", ".join(columns)}, search)
-            VALUES ({", ".join(f"%({c})s" for c in columns)}, {_DOCUMENT})
+            VALUES ({", ".join(f"%({c})s" for c in columns)}, {SEARCH_DOCUMENT})
             ON CONFLICT (article_id) DO UPDATE SET
               {", ".join(f"{c} = excluded.{c}" for c in updated)}, search = excluded.search
             RETURNING id""",

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from bot.errors import StoreUnavailable
 from bot.logs import event
 from bot.store.postgres.url import describe, display_url
 
@@ -24,12 +26,15 @@ _MIGRATION = re.compile(r"^(\d{3})_[\w-]+\.sql$")
 # queue on it, and the first one's work is what the others find done.
 MIGRATION_LOCK = 0x70726973_6D000001
 
+# After a lost connection: let the pool replace its broken connections, wait this long,
+# then run the statement once more (reads, and writes marked repeatable).
+RETRY_AFTER_S = 0.2
+
+T = TypeVar("T")
 Conn = AsyncConnection[DictRow]
 Params = Sequence[Any] | Mapping[str, Any]  # %s or %(name)s placeholders
 
-
-class StoreUnavailable(RuntimeError):
-    """The PostgreSQL server cannot be reached (the message never holds a password)."""
+__all__ = ["Conn", "PgDatabase", "StoreUnavailable"]
 
 
 class PgDatabase:
@@ -38,11 +43,13 @@ class PgDatabase:
     def __init__(self, pool: AsyncConnectionPool[Conn], url: str) -> None:
         self.pool = pool
         self.url = url
+        self._lost = False  # an outage is reported once, when it starts
 
     @classmethod
     async def open(cls, url: str, max_size: int = 10, timeout_s: float = 10.0) -> PgDatabase:
         """Connect, then create or upgrade the schema; StoreUnavailable if nothing answers."""
         await _probe(url, timeout_s)
+        _quiet_pool_discards()
         pool: AsyncConnectionPool[Conn] = AsyncConnectionPool(
             url,
             min_size=1,
@@ -118,27 +125,78 @@ class PgDatabase:
         return row
 
     async def fetchmaybe(self, sql: str, params: Params = ()) -> DictRow | None:
-        """The first row, or None."""
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(sql, params)
-            return await cur.fetchone()
+        """The first row, or None (retried once if the connection was lost)."""
+
+        async def once() -> DictRow | None:
+            async with self.pool.connection() as conn:
+                cur = await conn.execute(sql, params)
+                return await cur.fetchone()
+
+        return await self.retrying(once)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[DictRow]:
-        """Every row of a read."""
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(sql, params)
-            return await cur.fetchall()
+        """Every row of a read (retried once if the connection was lost)."""
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """One write statement (autocommit); returns the rows changed."""
-        async with self.pool.connection() as conn:
-            cur = await conn.execute(sql, params)
-            return cur.rowcount
+        async def once() -> list[DictRow]:
+            async with self.pool.connection() as conn:
+                cur = await conn.execute(sql, params)
+                return await cur.fetchall()
+
+        return await self.retrying(once)
+
+    async def execute(self, sql: str, params: Params = (), *, repeatable: bool = False) -> int:
+        """One write statement (autocommit); returns the rows changed.
+
+        `repeatable`: running it twice changes nothing more than once (an upsert, a
+        status set where it is still pending), so it is retried after a lost connection
+        whose commit may or may not have happened.
+        """
+
+        async def once() -> int:
+            async with self.pool.connection() as conn:
+                cur = await conn.execute(sql, params)
+                return cur.rowcount
+
+        return await (self.retrying(once) if repeatable else once())
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """One statement per row, in one transaction."""
         async with self.transaction() as conn, conn.cursor() as cur:
             await cur.executemany(sql, list(rows))
+
+    async def retrying(self, once: Callable[[], Awaitable[T]]) -> T:
+        """`once()`, and once more if the server dropped the connection under it.
+
+        The first failure of an outage is logged, in one line; the pool is told to
+        replace its broken connections before the second try.
+        """
+        try:
+            result = await once()
+        except psycopg.OperationalError as exc:
+            if not self._lost:
+                self._lost = True
+                reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                event(log, "store_connection_lost", logging.WARNING, store=describe(self.url),
+                      error=reason, retry_after_s=RETRY_AFTER_S)  # fmt: skip
+            await self.pool.check()
+            await asyncio.sleep(RETRY_AFTER_S)
+            result = await once()
+        self._lost = False
+        return result
+
+
+class _PoolDiscards(logging.Filter):
+    """Drops the pool's per-connection "discarding closed connection" warnings: an
+    outage is reported once by PgDatabase.retrying, not once per pooled connection."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("discarding closed", "discarding broken"))
+
+
+def _quiet_pool_discards() -> None:
+    pool_log = logging.getLogger("psycopg.pool")
+    if not any(isinstance(f, _PoolDiscards) for f in pool_log.filters):
+        pool_log.addFilter(_PoolDiscards())
 
 
 async def _probe(url: str, timeout_s: float) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from types import TracebackType
+
 from bot.store.postgres.analyses import PgAnalysisRepo
 from bot.store.postgres.db import PgDatabase
+from bot.store.postgres.locks import PgLocks
 from bot.store.postgres.subscriptions import PgDeliveryRepo, PgSubscriptionRepo
+from bot.store.postgres.text import PgTextIndex
+from bot.store.postgres.thoughts import PgThoughtRepo
 from bot.store.postgres.url import describe
 from bot.store.postgres.usage import PgUsageRepo
+from bot.store.postgres.vectors import PgVectorRepo
 
 
 class PgStore:
@@ -20,6 +26,10 @@ class PgStore:
         self.usage = PgUsageRepo(db)
         self.subscriptions = PgSubscriptionRepo(db)
         self.deliveries = PgDeliveryRepo(db)
+        self.text = PgTextIndex(db)
+        self.vectors = PgVectorRepo(db)
+        self.thoughts = PgThoughtRepo(db)
+        self.locks = PgLocks(db.url)
 
     @classmethod
     async def open(cls, url: str) -> PgStore:
@@ -30,8 +40,27 @@ class PgStore:
         """`PostgreSQL host:port/db`, for doctor (never the password)."""
         return describe(self.db.url)
 
+    async def schema_version(self) -> int:
+        """The number of the newest migration applied."""
+        return await self.db.version()
+
     async def close(self) -> None:
         """Flush usage, hand back unsent claimed digests to any process, close the pool."""
         await self.usage.close()
         await self.deliveries.release()  # a clean stop need not wait out its leases
         await self.db.close()
+
+    async def aclose(self) -> None:
+        """The same as `close`, under the name every other part uses."""
+        await self.close()
+
+    async def __aenter__(self) -> PgStore:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -206,6 +206,7 @@ class PgDeliveryRepo:
         return await self.db.execute(
             "UPDATE deliveries SET lease_until = %s WHERE claimed_by = %s AND status = 'pending'",
             (_second(now + self.lease), self.owner),
+            repeatable=True,
         )
 
     async def release(self) -> int:
@@ -214,6 +215,7 @@ class PgDeliveryRepo:
             "UPDATE deliveries SET lease_until = NULL, claimed_by = NULL"
             " WHERE claimed_by = %s AND status = 'pending'",
             (self.owner,),
+            repeatable=True,
         )
 
     async def finish(
@@ -230,6 +232,7 @@ class PgDeliveryRepo:
             "UPDATE deliveries SET status = %s, items = %s, error = %s, updated_at = %s"
             " WHERE id = %s AND status = 'pending'",
             (status, items, error, _second(now), delivery_id),
+            repeatable=True,
         )
         await self.renew(now)
 

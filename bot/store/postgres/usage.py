@@ -2,51 +2,36 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from datetime import UTC, datetime
 
 from bot.models import Generator
+from bot.store.batching import RequestBatcher, RequestRow
 from bot.store.postgres.db import PgDatabase
 from bot.store.usage import Totals
 
 
 class PgUsageRepo:
-    """The UsageRepo contract on PostgreSQL: answered requests are counted in memory and
-    written about once a second, in one transaction."""
-
-    FLUSH_EVERY_S = 1.0
-    FLUSH_AT = 500
+    """The UsageRepo contract on PostgreSQL: answered requests are batched by the same
+    RequestBatcher as on SQLite and written in one transaction."""
 
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
-        self._pending: list[tuple[datetime, str | None, str | None, int, str]] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._flushing: set[asyncio.Task[None]] = set()
+        self._requests = RequestBatcher(self._write_requests)
 
     def record_request(self, analysis_id: int, user: str, channel: str, detail: str) -> None:
         """Count one answered request (and the analysis's `requests`) soon, in a batch."""
-        now = datetime.now(UTC).replace(microsecond=0)
-        self._pending.append((now, user, channel, analysis_id, detail))
-        if len(self._pending) >= self.FLUSH_AT:
-            self._spawn_flush()
-        elif self._timer is None:
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self.FLUSH_EVERY_S, self._spawn_flush)
-
-    def _spawn_flush(self) -> None:
-        task = asyncio.get_running_loop().create_task(self.flush())
-        self._flushing.add(task)
-        task.add_done_callback(self._flushing.discard)
+        self._requests.add(analysis_id, user, channel, detail)
 
     async def flush(self) -> None:
         """Write every counted request now (on a timer, before reading totals, at close)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
+        await self._requests.flush()
+
+    async def close(self) -> None:
+        """Write what is still counted before the pool closes."""
+        await self._requests.close()
+
+    async def _write_requests(self, batch: list[RequestRow]) -> None:
         per_analysis = Counter(row[3] for row in batch)
         async with self.db.transaction() as conn, conn.cursor() as cur:
             await cur.executemany(
@@ -58,12 +43,6 @@ class PgUsageRepo:
                 "UPDATE analyses SET requests = requests + %s WHERE id = %s",
                 [(n, ident) for ident, n in sorted(per_analysis.items())],
             )
-
-    async def close(self) -> None:
-        """Write what is still counted before the pool closes."""
-        await self.flush()
-        if self._flushing:
-            await asyncio.gather(*self._flushing)
 
     async def record(
         self,
