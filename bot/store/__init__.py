@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from bot.store.analyses import AnalysisRepo, iso, utcnow
+from bot.store.channels import ChannelRepo
 from bot.store.contract import StoreContract, Totals
 from bot.store.db import Database
 from bot.store.subscriptions import DeliveryRepo, SubscriptionRepo
@@ -43,6 +44,7 @@ class Store:
         self.text = TextIndex(db)
         self.vectors = VectorRepo(db)
         self.thoughts = ThoughtRepo(db)
+        self.channels = ChannelRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
