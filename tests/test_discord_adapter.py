@@ -17,6 +17,7 @@ from bot.config import Config
 from bot.core import Core
 from bot.errors import ChannelGone, PrismError, SendFailed
 from bot.models import (
+    Analysis,
     Article,
     ChannelRef,
     Draft,
@@ -63,8 +64,9 @@ class LongAnalyzer:
     backend = "offline"
     model = "long"
     prompt_version = "test"
+    translates = False
 
-    async def analyze(self, article: Article) -> Draft:
+    async def analyze(self, article: Article, language: str | None = None) -> Draft:
         para = " ".join(article.text.split()[:180])
         sections = tuple(Section(f"Part {i} of the story", (para,) * 4) for i in range(12))
         return Draft(
@@ -76,6 +78,9 @@ class LongAnalyzer:
             language="en",
             generator=Generator("offline", "long", "test"),
         )
+
+    async def translate(self, source: Analysis, article: Article, language: str) -> Draft:
+        raise AssertionError("an offline stand-in is never asked to translate")
 
     async def analyze_many(self, articles: Sequence[Article]) -> list[Draft | PrismError]:
         return [await self.analyze(a) for a in articles]

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.i18n import base_language
 from bot.models import (
     Analysis,
     Article,
@@ -20,7 +21,6 @@ from bot.models import (
     Usage,
     sections_text,
 )
-from bot.i18n import base_language
 from bot.store.db import Database
 from bot.text import reading_minutes
 
@@ -206,15 +206,18 @@ class AnalysisRepo:
     async def created_between(
         self, categories: tuple[str, ...], since: datetime, until: datetime
     ) -> list[Analysis]:
-        """Analyses in `categories` created in (since, until], newest first."""
+        """Analyses in `categories` whose article was first analysed in (since, until],
+        every variant, newest first (a later translation is not news again)."""
         if not categories:
             return []
         marks = ",".join("?" * len(categories))
         rows = await self.db.fetchall(
             _SELECT
             + f" WHERE an.category IN ({marks}) AND an.created_at > ? AND an.created_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM analyses older"
+            " WHERE older.article_id = an.article_id AND older.created_at <= ?)"
             " ORDER BY an.created_at DESC, an.requests DESC, an.id DESC",
-            (*categories, iso(since), iso(until)),
+            (*categories, iso(since), iso(until), iso(since)),
         )
         return [_analysis(r) for r in rows]
 

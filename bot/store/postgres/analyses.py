@@ -9,6 +9,7 @@ from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from bot.i18n import base_language
 from bot.models import (
     Analysis,
     Article,
@@ -19,7 +20,6 @@ from bot.models import (
     Usage,
     sections_text,
 )
-from bot.i18n import base_language
 from bot.store.postgres.db import Conn, PgDatabase
 from bot.text import reading_minutes
 
@@ -193,14 +193,16 @@ class PgAnalysisRepo:
     async def created_between(
         self, categories: tuple[str, ...], since: datetime, until: datetime
     ) -> list[Analysis]:
-        """Analyses in `categories` created in (since, until], newest first."""
+        """Analyses in `categories` whose article was first analysed in (since, until],
+        every variant, newest first (a later translation is not news again)."""
         if not categories:
             return []
         rows = await self.db.fetchall(
             _SELECT + " WHERE an.category = ANY(%s) AND an.created_at > %s"
-            " AND an.created_at <= %s"
+            " AND an.created_at <= %s AND NOT EXISTS (SELECT 1 FROM analyses older"
+            " WHERE older.article_id = an.article_id AND older.created_at <= %s)"
             " ORDER BY an.created_at DESC, an.requests DESC, an.id DESC",
-            (list(categories), _second(since), _second(until)),
+            (list(categories), _second(since), _second(until), _second(since)),
         )
         return [_analysis(r) for r in rows]
 
