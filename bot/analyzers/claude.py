@@ -61,6 +61,7 @@ PROMPT_FILE = "analysis-v1.md"
 PROMPT_VERSION = "claude-v1"  # bump with the prompt file: stored analyses can be redone
 TRANSLATION_FILE = "translation-v1.md"
 TRANSLATION_VERSION = "claude-translate-v1"
+TRANSLATION_EXCERPT = 400  # article tokens a translation sees, at most
 BUSY = "the analyser is busy, try again in a minute"
 UNAVAILABLE = "analysis is unavailable right now (the analyser is not configured correctly)"
 T = TypeVar("T")
@@ -295,6 +296,8 @@ class ClaudeAnalyzer:
         self._slots = asyncio.Semaphore(max_concurrency)  # bursts queue here, not at the API
         self.system = system_prompt(self.categories, language)
         self.translation_system = translation_system(self.categories)
+        # the article's opening, for names and context: the analysis is the source
+        self.translation_excerpt = max(100, min(TRANSLATION_EXCERPT, max_input_tokens // 10))
         self.schema = analysis_schema(self.categories)
 
     @classmethod
@@ -330,7 +333,7 @@ class ClaudeAnalyzer:
         """`source` in another language, from it and the stored article: a short system
         prompt and a cut article, so it costs well under a fresh analysis."""
         code = base_language(language)
-        turn = translation_turn(source, article, code, max(200, self.max_input_tokens // 6))
+        turn = translation_turn(source, article, code, self.translation_excerpt)
         messages: list[MessageParam] = [{"role": "user", "content": turn}]
         message = await self._create(messages, self.translation_system)
         draft = await self._finish(article, messages, message, code, self.translation_system)
