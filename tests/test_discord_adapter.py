@@ -54,6 +54,7 @@ async def test_start_registers_every_visible_command_globally(
         "unsubscribe",
         "subscriptions",
         "digest",
+        "language",
     }
     assert len(discord_server.identifies) == 1
 
