@@ -47,6 +47,10 @@ log = logging.getLogger("prism.core")
 
 Handler = Callable[["Core", Request], Awaitable[list[Reply]]]
 
+LANGUAGE_TTL_S = 30.0  # how long a channel's /language is remembered in this process
+MAX_REMEMBERED_CHANNELS = 10_000
+_CHANNEL = "channel"  # resolve(): the language is the requesting channel's
+
 
 class Core:
     """The one door: `handle(request)` for chat, typed queries for everything else.
@@ -75,6 +79,7 @@ class Core:
         self.related = related or RelatedIndex(store, config)
         self.subscriptions = SubscriptionService(store, config, clock)
         self.digests = DigestService(store, config, clock)
+        self._languages: dict[str, tuple[float, str | None]] = {}  # channel -> (expiry, code)
 
     @classmethod
     async def open(
@@ -180,11 +185,12 @@ class Core:
         request: Request,
         refresh: bool = False,
         budget: Budget | None = None,
-        language: str | None = None,
+        language: str | None = _CHANNEL,
     ) -> Resolution:
-        """The analysis of `url` for `request`, in `language` (by default the channel's):
+        """The analysis of `url` for `request`, in `language` (by default the channel's;
+        None: any stored variant):
         stored, or generated within `budget` (by default the requester's, as a chat user)."""
-        wanted = language or await self.language_for(request)
+        wanted = await self.language_for(request) if language is _CHANNEL else language
         resolution = await self.resolver.resolve(
             url,
             user=request.user,
@@ -245,7 +251,7 @@ class Core:
         """The language a channel reads: its /language, else the platform's hint (a
         Telegram user's, a Discord guild's), else `[analyzer] language`; None under
         `auto` (each analysis in its article's language)."""
-        chosen = await self.store.channels.language(str(request.channel))
+        chosen = await self._channel_language(str(request.channel))
         if chosen:
             return chosen
         if request.language and i18n.written(request.language):
@@ -253,10 +259,24 @@ class Core:
         default = self.config.analyzer.language
         return None if default == "auto" else i18n.base_language(default)
 
+    async def _channel_language(self, channel: str) -> str | None:
+        """The stored /language, remembered for LANGUAGE_TTL_S: the cache-hit path asks
+        for it on every request (another process's change shows within the TTL)."""
+        now = time.monotonic()
+        held = self._languages.get(channel)
+        if held is not None and held[0] > now:
+            return held[1]
+        found = await self.store.channels.language(channel)
+        if len(self._languages) >= MAX_REMEMBERED_CHANNELS:
+            self._languages.clear()
+        self._languages[channel] = (now + LANGUAGE_TTL_S, found)
+        return found
+
     async def set_language(self, channel: ChannelRef, code: str) -> str:
         """Store a channel's language after checking the code; returns the base code."""
         language = check_language(code)
         await self.store.channels.set_language(str(channel), language, self.clock())
+        self._languages.pop(str(channel), None)
         return language
 
     async def variants(self, analysis: Analysis) -> tuple[str, ...]:
