@@ -48,11 +48,17 @@ def check_languages(text: str) -> list[str]:
 
 
 def prefer_language(analyses: Iterable[Analysis], language: str | None) -> list[Analysis]:
-    """One analysis per article, in the order first met: its `language` variant when
-    the list holds one, else the first variant met."""
+    """One analysis per article, in the order articles are first met: its `language`
+    variant when the list holds one, else its original (the oldest variant)."""
     chosen: dict[int, Analysis] = {}
     for analysis in analyses:
         held = chosen.get(analysis.article_id)
-        if held is None or (language and analysis.language == language != held.language):
+        if held is None or _better(analysis, held, language):
             chosen[analysis.article_id] = analysis
     return list(chosen.values())
+
+
+def _better(candidate: Analysis, held: Analysis, language: str | None) -> bool:
+    if language and (candidate.language == language) != (held.language == language):
+        return candidate.language == language
+    return candidate.id < held.id
