@@ -7,6 +7,7 @@ gateway and assert on what the bot sent back over REST.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -317,3 +318,19 @@ async def test_open_button_shows_the_stored_analysis(
     click = await discord_server.click(posted, f"prism:open:{analysis_id}")
     await bot.answered(click)
     assert click.messages[0].embeds[0]["title"] == "Fares may rise in autumn"
+
+
+async def test_language_follows_the_guild_locale_until_an_admin_sets_one(
+    bot: Bot, discord_server: DiscordServer
+) -> None:
+    discord_server.guild_locale = "ja"
+    admin = BASIC_MEMBER | MANAGE_CHANNELS
+    shown = await discord_server.slash("language", permissions=admin)
+    await bot.answered(shown)
+    assert "日本語 (ja)" in json.dumps(shown.messages[-1].payload, ensure_ascii=False)
+    chosen = await discord_server.slash("language", {"code": "ar"}, permissions=admin)
+    await bot.answered(chosen)
+    assert bot.core is not None
+    channel = str(ChannelRef("discord", discord_server.channel_id))
+    assert await bot.core.store.channels.language(channel) == "ar"
+    errors_free(discord_server)
