@@ -247,6 +247,11 @@ class Core:
 
     # --- languages ----------------------------------------------------------------------
 
+    @property
+    def translates(self) -> bool:
+        """Whether the analyser can write a language other than the article's."""
+        return self.resolver.pipeline.analyzer.translates
+
     async def language_for(self, request: Request) -> str | None:
         """The language a channel reads: its /language, else the platform's hint (a
         Telegram user's, a Discord guild's), else `[analyzer] language`; None under
@@ -566,7 +571,7 @@ async def _language(core: Core, request: Request) -> list[Reply]:
         )
     language = await core.set_language(request.channel, code)
     lines = [f"Analyses here are now written in {i18n.language_name(language)} ({language})."]
-    if not core.resolver.pipeline.analyzer.translates:
+    if not core.translates:
         lines.append(i18n.text(language, "untranslated", language=i18n.language_name(None)))
     return [info("Language set", *lines)]
 
