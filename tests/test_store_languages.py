@@ -127,3 +127,9 @@ async def test_migration_009_keeps_thoughts_and_ids(tmp_path: Path) -> None:
         assert again.id != saved.id
     finally:
         await store.close()
+
+
+async def test_every_chosen_language_at_once(any_store: Any) -> None:
+    await any_store.channels.set_language("telegram:1", "de", T0)
+    await any_store.channels.set_language("discord:2", "ar", T0)
+    assert await any_store.channels.languages() == {"telegram:1": "de", "discord:2": "ar"}

@@ -66,8 +66,12 @@ class DigestContent:
     async def language(self, channel: ChannelRef | None) -> str | None:
         """The language a channel's digest is in: its /language, else the default."""
         chosen = await self.store.channels.language(str(channel)) if channel else None
+        return chosen or self.default_language()
+
+    def default_language(self) -> str | None:
+        """`[analyzer] language` as a base code; None under `auto`."""
         default = self.config.analyzer.language
-        return chosen or (None if default == "auto" else i18n.base_language(default))
+        return None if default == "auto" else i18n.base_language(default)
 
     def render(
         self,

@@ -172,12 +172,14 @@ class DigestDelivery:
         content: dict[tuple[Any, ...], list[Analysis]] = {}
         prepared: dict[tuple[Any, ...], tuple[Reply | None, int]] = {}
         out: list[tuple[Reply | None, int]] = []
+        chosen = await self.store.channels.languages()  # one query for the whole pass
+        default = self.content.default_language()
         for job in jobs:
             key = _key(job)
             if key not in content:
                 content[key] = await self.store.analyses.created_between(*key)
             period = job.delivery.period
-            language = await self.content.language(job.subscription.channel)
+            language = chosen.get(str(job.subscription.channel)) or default
             if (*key, period, language) not in prepared:
                 day = date.fromisoformat(period)
                 found = prefer_language(content[key], language)

@@ -21,6 +21,11 @@ class ChannelRepo:
         )
         return str(row[0]) if row else None
 
+    async def languages(self) -> dict[str, str]:
+        """Every channel's chosen language at once (a digest pass asks for all)."""
+        rows = await self.db.fetchall("SELECT channel, language FROM channel_settings")
+        return {str(row[0]): str(row[1]) for row in rows}
+
     async def set_language(self, channel: str, language: str, at: datetime) -> None:
         """Store (or change) a channel's language."""
         await self.db.execute(

@@ -344,6 +344,10 @@ class ChannelsContract(Protocol):
         """The language a channel chose with /language, or None if it never did."""
         ...
 
+    async def languages(self) -> dict[str, str]:
+        """Every channel's chosen language at once (a digest pass asks for all)."""
+        ...
+
     async def set_language(self, channel: str, language: str, at: datetime) -> None:
         """Store (or change) a channel's language."""
         ...
