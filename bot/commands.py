@@ -79,6 +79,13 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("digest", "/digest", "Preview this channel's next digest", guild_only=True),
     Command(
+        "language",
+        "/language [code]",
+        "Show or set the language analyses are written in here",
+        (Option("code", "Language code, e.g. de, ja, ar (empty: show it)", required=False),),
+        admin=True,
+    ),
+    Command(
         "show", "/show <id>", "Open a stored analysis", (Option("id", "Analysis id"),), hidden=True
     ),
     Command(

@@ -7,6 +7,7 @@ neutral Reply documents that each adapter renders.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -15,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+from bot import i18n
 from bot.commands import BY_NAME, VISIBLE
 from bot.config import Config
 from bot.digests.service import DeliveryReport, DigestService
@@ -24,6 +26,7 @@ from bot.ingest import links
 from bot.ingest.budgets import Budget
 from bot.ingest.resolver import Resolution, Resolver
 from bot.ingest.seeds import SeedReport, import_seeds
+from bot.languages import check_language, check_languages, prefer_language
 from bot.logs import event
 from bot.models import (
     THOUGHT_KINDS,
@@ -43,6 +46,10 @@ from bot.store import StoreContract, Totals, open_store, utcnow
 log = logging.getLogger("prism.core")
 
 Handler = Callable[["Core", Request], Awaitable[list[Reply]]]
+
+LANGUAGE_TTL_S = 30.0  # how long a channel's /language is remembered in this process
+MAX_REMEMBERED_CHANNELS = 10_000
+_CHANNEL = "channel"  # resolve(): the language is the requesting channel's
 
 
 class Core:
@@ -72,6 +79,7 @@ class Core:
         self.related = related or RelatedIndex(store, config)
         self.subscriptions = SubscriptionService(store, config, clock)
         self.digests = DigestService(store, config, clock)
+        self._languages: dict[str, tuple[float, str | None]] = {}  # channel -> (expiry, code)
 
     @classmethod
     async def open(
@@ -172,12 +180,24 @@ class Core:
     # --- the pieces handlers share ------------------------------------------------------
 
     async def resolve(
-        self, url: str, request: Request, refresh: bool = False, budget: Budget | None = None
+        self,
+        url: str,
+        request: Request,
+        refresh: bool = False,
+        budget: Budget | None = None,
+        language: str | None = _CHANNEL,
     ) -> Resolution:
-        """The analysis of `url` for `request`: stored, or generated within `budget`
-        (by default the requesting user's, as a chat user)."""
+        """The analysis of `url` for `request`, in `language` (by default the channel's;
+        None: any stored variant):
+        stored, or generated within `budget` (by default the requester's, as a chat user)."""
+        wanted = await self.language_for(request) if language is _CHANNEL else language
         resolution = await self.resolver.resolve(
-            url, user=request.user, channel=str(request.channel), refresh=refresh, budget=budget
+            url,
+            user=request.user,
+            channel=str(request.channel),
+            refresh=refresh,
+            budget=budget,
+            language=wanted,
         )
         self.store.usage.record_request(
             resolution.analysis.id,
@@ -209,15 +229,89 @@ class Core:
             return (await self.resolve(found[0], request)).analysis
         return await self.analysis(ref)
 
-    async def related_to(self, source: Analysis, limit: int | None = None) -> list[RelatedHit]:
-        """Analyses related to `source`, best first, each with its reason."""
-        return await self.related.find(source, limit, now=self.clock())
+    async def related_to(
+        self, source: Analysis, limit: int | None = None, language: str | None = None
+    ) -> list[RelatedHit]:
+        """Analyses related to `source`, best first, each with its reason: other
+        articles only, each in `language` when that variant is stored."""
+        hits = await self.related.find(source, limit, now=self.clock())
+        out: list[RelatedHit] = []
+        seen = {source.article_id}
+        for hit in hits:
+            if hit.analysis.article_id in seen:
+                continue
+            seen.add(hit.analysis.article_id)
+            variant = await self.variant(hit.analysis, language)
+            out.append(dataclasses.replace(hit, analysis=variant))
+        return out
+
+    # --- languages ----------------------------------------------------------------------
+
+    @property
+    def translates(self) -> bool:
+        """Whether the analyser can write a language other than the article's."""
+        return self.resolver.pipeline.analyzer.translates
+
+    async def language_for(self, request: Request) -> str | None:
+        """The language a channel reads: its /language, else the platform's hint (a
+        Telegram user's, a Discord guild's), else `[analyzer] language`; None under
+        `auto` (each analysis in its article's language)."""
+        chosen = await self._channel_language(str(request.channel))
+        if chosen:
+            return chosen
+        if request.language and i18n.written(request.language):
+            return i18n.base_language(request.language)
+        default = self.config.analyzer.language
+        return None if default == "auto" else i18n.base_language(default)
+
+    async def _channel_language(self, channel: str) -> str | None:
+        """The stored /language, remembered for LANGUAGE_TTL_S: the cache-hit path asks
+        for it on every request (another process's change shows within the TTL)."""
+        now = time.monotonic()
+        held = self._languages.get(channel)
+        if held is not None and held[0] > now:
+            return held[1]
+        found = await self.store.channels.language(channel)
+        if len(self._languages) >= MAX_REMEMBERED_CHANNELS:
+            self._languages.clear()
+        self._languages[channel] = (now + LANGUAGE_TTL_S, found)
+        return found
+
+    async def set_language(self, channel: ChannelRef, code: str) -> str:
+        """Store a channel's language after checking the code; returns the base code."""
+        language = check_language(code)
+        await self.store.channels.set_language(str(channel), language, self.clock())
+        self._languages.pop(str(channel), None)
+        return language
+
+    async def variants(self, analysis: Analysis) -> tuple[str, ...]:
+        """The languages `analysis`'s article is stored in (`variants` in JSON)."""
+        return await self.store.analyses.variants(analysis.article_id)
+
+    async def variant(self, analysis: Analysis, language: str | None) -> Analysis:
+        """`analysis` in `language` when that variant is stored, else as it is."""
+        if not language or analysis.language == language:
+            return analysis
+        found = await self.store.analyses.by_url(analysis.canonical_url, language)
+        return found or analysis
+
+    async def resolve_languages(
+        self, url: str, request: Request, languages: str, refresh: bool = False
+    ) -> list[Resolution]:
+        """`url` in each of `languages` (`de,fr`): at most MAX_LANGUAGES_AT_ONCE, one
+        after another, each a generation within the requester's budget."""
+        codes = check_languages(languages)
+        return [await self.resolve(url, request, refresh, language=c) for c in codes]
 
     # --- typed queries: all that the CLI, adapters, scheduler and web site ask of the core
 
-    async def recent(self, limit: int = 20, category: str | None = None) -> list[Analysis]:
-        """The newest analyses, optionally of one category."""
-        return await self.store.analyses.recent(limit, category)
+    async def recent(
+        self, limit: int = 20, category: str | None = None, language: str | None = None
+    ) -> list[Analysis]:
+        """The newest analyses, optionally of one category: one per article, in
+        `language` where that variant is stored."""
+        found = await self.store.analyses.recent(limit, category)
+        return prefer_language(found, language)
 
     async def category_counts(self) -> dict[str, int]:
         """Every configured category, in order, with how many analyses it holds."""
@@ -343,10 +437,11 @@ async def _analyze_links(core: Core, request: Request, found: list[str]) -> list
 async def _one(core: Core, url: str, request: Request) -> Reply:
     """One link of a message: its failure is its own and does not lose the others."""
     try:
-        resolution = await core.resolve(url, request)
+        wanted = await core.language_for(request)
+        resolution = await core.resolve(url, request, language=wanted)
     except PrismError as exc:
         return error_reply(exc)
-    return _analysis_reply(core, resolution.analysis)
+    return _analysis_reply(core, resolution.analysis, wanted)
 
 
 async def _message(core: Core, request: Request) -> list[Reply]:
@@ -364,13 +459,17 @@ async def _message(core: Core, request: Request) -> list[Reply]:
 
 
 async def _show(core: Core, request: Request) -> list[Reply]:
-    return [_analysis_reply(core, await core.analysis(request.text))]
+    wanted = await core.language_for(request)
+    return [_analysis_reply(core, await core.analysis(request.text), wanted)]
 
 
-def _analysis_reply(core: Core, analysis: Analysis) -> Reply:
-    """An analysis with its page link and Thoughts buttons, as configured."""
+def _analysis_reply(core: Core, analysis: Analysis, wanted: str | None = None) -> Reply:
+    """An analysis with its page link and Thoughts buttons, as configured; a note in
+    the reader's language when it could not be written in it (`wanted`)."""
     web_url = core.page_url(analysis)
-    return analysis_reply(analysis, web_url=web_url, thoughts=core.config.thoughts.buttons)
+    return analysis_reply(
+        analysis, web_url=web_url, thoughts=core.config.thoughts.buttons, wanted=wanted
+    )
 
 
 async def _thought(core: Core, request: Request) -> list[Reply]:
@@ -398,7 +497,7 @@ async def _related(core: Core, request: Request) -> list[Reply]:
         source = await core.analysis(str(request.reply_to))
     else:
         raise BadArguments("usage: /related <link or analysis id>, or reply to an analysis")
-    hits = await core.related_to(source)
+    hits = await core.related_to(source, language=await core.language_for(request))
     if not hits:
         return [
             info(
@@ -450,6 +549,33 @@ def _admin_only(
     return handler
 
 
+async def _language(core: Core, request: Request) -> list[Reply]:
+    """`/language` shows the channel's language; `/language CODE` (admins) sets it."""
+    code = request.text.strip()
+    if not code:
+        current = await core.language_for(request)
+        if current is None:
+            return [
+                info(
+                    "Language",
+                    "Analyses here are in each article's own language. An admin can "
+                    "choose one with /language <code>, e.g. /language de.",
+                )
+            ]
+        name = i18n.language_name(current)
+        return [info("Language", f"Analyses here are written in {name} ({current}).")]
+    if not request.is_admin:
+        raise Forbidden(
+            "only an admin of this chat can change its language "
+            "(Telegram: administrator; Discord: Manage Channels)"
+        )
+    language = await core.set_language(request.channel, code)
+    lines = [f"Analyses here are now written in {i18n.language_name(language)} ({language})."]
+    if not core.translates:
+        lines.append(i18n.text(language, "untranslated", language=i18n.language_name(None)))
+    return [info("Language set", *lines)]
+
+
 async def _subscriptions(core: Core, request: Request) -> list[Reply]:
     return [await core.subscriptions.list(request)]
 
@@ -474,5 +600,6 @@ HANDLERS: dict[str, Handler] = {
     "subscriptions": _subscriptions,
     "digest": _digest,
     "thought": _thought,
+    "language": _language,
 }
 assert set(HANDLERS) - {"message"} == set(BY_NAME), "every command has one handler"

@@ -131,6 +131,18 @@ class BadArguments(PrismError):
     kind = "usage"
 
 
+class UnknownLanguage(BadArguments):
+    """A language code that names no language (`/language xx`)."""
+
+    kind = "unknown-language"
+
+
+class UnsupportedLanguage(BadArguments):
+    """A real language that analyses are not written in well enough to offer."""
+
+    kind = "unsupported-language"
+
+
 class NotAvailable(PrismError):
     """A command whose feature is not built or not enabled."""
 

@@ -8,6 +8,7 @@ falls back to English: a label is never missing, only untranslated.
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 DEFAULT: Final = "en"
@@ -436,7 +437,7 @@ def base_language(code: str | None) -> str:
     return code.replace("_", "-").split("-", 1)[0].strip().lower() or DEFAULT
 
 
-def text(language: str | None, key: str, **values: object) -> str:
+def text(language: str | None, key: str, /, **values: object) -> str:
     """The label `key` in `language` (English where there is no translation)."""
     table = _TRANSLATIONS.get(base_language(language), _EN)
     template = table.get(key) or _EN[key]
@@ -456,3 +457,39 @@ def language_name(code: str | None) -> str:
 def direction(language: str | None) -> str:
     """`rtl` for right-to-left scripts, else `ltr` (for `dir` attributes)."""
     return "rtl" if base_language(language) in RIGHT_TO_LEFT else "ltr"
+
+
+# Every ISO 639-1 code: a code outside this set is a typo, not a language.
+ISO_639_1: Final = frozenset(
+    re.findall(
+        r"[a-z]{2}",
+        """
+    aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu
+    cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he
+    hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko
+    kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd
+    ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se
+    sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty
+    ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+""",
+    )
+)
+
+# The languages analyses are written in: those whose names, labels and checks we carry.
+# Any other real language is refused plainly rather than written badly.
+WRITTEN: Final = frozenset(LANGUAGE_NAMES)
+
+
+def known(code: str | None) -> bool:
+    """Whether `code` (`de`, `pt-BR`) names a real language at all."""
+    return bool(code) and base_language(code) in ISO_639_1
+
+
+def written(code: str | None) -> bool:
+    """Whether analyses can be written in `code`'s language (it is in WRITTEN)."""
+    return bool(code) and base_language(code) in WRITTEN
+
+
+def some_written(count: int = 6) -> str:
+    """A few valid codes with their names, for error messages: `de (Deutsch), …`."""
+    return ", ".join(f"{c} ({LANGUAGE_NAMES[c]})" for c in list(LANGUAGE_NAMES)[:count])

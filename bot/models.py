@@ -47,6 +47,9 @@ class Request:
     is_admin: bool = False
     is_private: bool = True
     reply_to: int | None = None  # id of the analysis the message replies to, if known
+    # The platform's language hint: a Telegram user's language_code (private chats), a
+    # Discord guild's preferred locale. A channel's /language setting wins over it.
+    language: str | None = None
 
 
 # --- articles and analyses ----------------------------------------------------------

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.errors import PrismError
-from bot.models import Article, ChannelRef, Draft, Page, Reply
+from bot.models import Analysis, Article, ChannelRef, Draft, Page, Reply
 
 
 class Closeable(Protocol):
@@ -65,9 +65,16 @@ class Analyzer(Closeable, Protocol):
     backend: str  # "offline" | "claude"
     model: str
     prompt_version: str
+    translates: bool  # can write another language than the article's (offline cannot)
 
-    async def analyze(self, article: Article) -> Draft:
-        """One article, interactively. Raises a PrismError subclass on failure."""
+    async def analyze(self, article: Article, language: str | None = None) -> Draft:
+        """One article, interactively, written in `language` when the analyser
+        translates (None: its configured default). Raises a PrismError on failure."""
+        ...
+
+    async def translate(self, source: Analysis, article: Article, language: str) -> Draft:
+        """Another language's variant of a stored analysis, made from it and the stored
+        article text (never a second fetch)."""
         ...
 
     async def analyze_many(self, articles: Sequence[Article]) -> list[Draft | PrismError]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from bot import i18n
 from bot.errors import PrismError
 from bot.models import Action, Analysis, Group, Item, Link, Paragraph, Reply
 
@@ -35,12 +36,21 @@ def meta_line(analysis: Analysis) -> str:
     return f"{analysis.category} · {analysis.reading_minutes} min read · {label}"
 
 
-def analysis_reply(analysis: Analysis, web_url: str | None = None, thoughts: bool = False) -> Reply:
+def analysis_reply(
+    analysis: Analysis,
+    web_url: str | None = None,
+    thoughts: bool = False,
+    wanted: str | None = None,
+) -> Reply:
     """The whole analysis as a reply; `web_url` adds "Read on the web", `thoughts` the
-    Useful / Inaccurate buttons."""
+    Useful / Inaccurate buttons; a `wanted` language it is not in adds a note, in that
+    language, that it could not be translated."""
     source = analysis.source
     publisher = source.publisher or _host(source.url)
     blocks: list[Paragraph | Link | Group] = [Paragraph(analysis.dek)]
+    if wanted and i18n.base_language(wanted) != i18n.base_language(analysis.language):
+        name = i18n.language_name(analysis.language)
+        blocks.insert(0, Paragraph(i18n.text(wanted, "untranslated", language=name)))
     blocks.extend(
         Group(s.heading, tuple(Paragraph(p) for p in s.paragraphs)) for s in analysis.sections
     )

@@ -7,6 +7,7 @@ gateway and assert on what the bot sent back over REST.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot.config import Config
 from bot.core import Core
 from bot.errors import ChannelGone, PrismError, SendFailed
 from bot.models import (
+    Analysis,
     Article,
     ChannelRef,
     Draft,
@@ -53,6 +55,7 @@ async def test_start_registers_every_visible_command_globally(
         "unsubscribe",
         "subscriptions",
         "digest",
+        "language",
     }
     assert len(discord_server.identifies) == 1
 
@@ -63,8 +66,9 @@ class LongAnalyzer:
     backend = "offline"
     model = "long"
     prompt_version = "test"
+    translates = False
 
-    async def analyze(self, article: Article) -> Draft:
+    async def analyze(self, article: Article, language: str | None = None) -> Draft:
         para = " ".join(article.text.split()[:180])
         sections = tuple(Section(f"Part {i} of the story", (para,) * 4) for i in range(12))
         return Draft(
@@ -76,6 +80,9 @@ class LongAnalyzer:
             language="en",
             generator=Generator("offline", "long", "test"),
         )
+
+    async def translate(self, source: Analysis, article: Article, language: str) -> Draft:
+        raise AssertionError("an offline stand-in is never asked to translate")
 
     async def analyze_many(self, articles: Sequence[Article]) -> list[Draft | PrismError]:
         return [await self.analyze(a) for a in articles]
@@ -311,3 +318,19 @@ async def test_open_button_shows_the_stored_analysis(
     click = await discord_server.click(posted, f"prism:open:{analysis_id}")
     await bot.answered(click)
     assert click.messages[0].embeds[0]["title"] == "Fares may rise in autumn"
+
+
+async def test_language_follows_the_guild_locale_until_an_admin_sets_one(
+    bot: Bot, discord_server: DiscordServer
+) -> None:
+    discord_server.guild_locale = "ja"
+    admin = BASIC_MEMBER | MANAGE_CHANNELS
+    shown = await discord_server.slash("language", permissions=admin)
+    await bot.answered(shown)
+    assert "日本語 (ja)" in json.dumps(shown.messages[-1].payload, ensure_ascii=False)
+    chosen = await discord_server.slash("language", {"code": "ar"}, permissions=admin)
+    await bot.answered(chosen)
+    assert bot.core is not None
+    channel = str(ChannelRef("discord", discord_server.channel_id))
+    assert await bot.core.store.channels.language(channel) == "ar"
+    errors_free(discord_server)

@@ -37,6 +37,7 @@ async def _seeded(config: Config) -> dict[str, object]:
         ids = [a.id for a in await store.analyses.recent(limit=100)]
         await store.thoughts.react(ids[0], "web:a", "useful")
         await store.vectors.save("m", [(ids[0], [0.6, 0.8])])
+        await store.channels.set_language("telegram:-100", "de", NOW)
         return {"ids": ids, "totals": await store.usage.totals(), "sub": sub}
 
 
@@ -62,6 +63,7 @@ async def test_copy_moves_every_table_and_keeps_ids(
         assert await target.subscriptions.get(ChannelRef("telegram", "-100")) == before["sub"]
         assert (await target.thoughts.counts(ids[0])).useful == 1
         assert await target.vectors.count("m") == 1
+        assert await target.channels.language("telegram:-100") == "de"
         found = await target.analyses.search("grain")
         assert found == await _search_sqlite(config, "grain")
         added = await target.analyses.save(article(99), draft())

@@ -492,3 +492,22 @@ async def test_quick_commands_send_no_typing(
     bot_api.push_message(chat(501), "/help", ALICE)
     await bot_api.wait_for(lambda: len(bot_api.sent) == 1)
     assert bot_api.calls_to("sendChatAction") == []
+
+
+# --- the language hint ---------------------------------------------------------------------
+
+
+async def test_a_private_chat_hints_the_users_language(
+    tg: TelegramAdapter, bot_api: BotApiServer, recording: RecordingCore
+) -> None:
+    bot_api.push_message(chat(501), "/language", {**ALICE, "language_code": "de"})
+    (request,) = await requests_after(recording)
+    assert (request.command, request.language) == ("language", "de")
+
+
+async def test_a_group_gives_no_user_language_hint(
+    tg: TelegramAdapter, bot_api: BotApiServer, recording: RecordingCore
+) -> None:
+    bot_api.push_message(GROUP, "/related 12", {**ALICE, "language_code": "de"})
+    (request,) = await requests_after(recording)
+    assert request.language is None

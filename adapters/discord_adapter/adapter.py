@@ -260,6 +260,7 @@ class DiscordAdapter:
                 str(message.author.id),
                 is_admin=False,
                 is_private=private,
+                language=None if message.guild is None else str(message.guild.preferred_locale),
             )
             async with message.channel.typing():
                 replies = await self.core.handle(request)
@@ -283,6 +284,7 @@ class DiscordAdapter:
             str(interaction.user.id),
             is_admin=guild and interaction.permissions.manage_channels,
             is_private=not guild,
+            language=_locale(interaction),
         )
 
     # --- answering --------------------------------------------------------------------
@@ -395,3 +397,9 @@ def _refusal(command: Command, request: Request) -> PrismError | None:
 def create(config: Config, core: Core) -> DiscordAdapter:
     """The adapter `prism-bot run` starts when a Discord token is configured."""
     return DiscordAdapter(config, core)
+
+
+def _locale(interaction: discord.Interaction[Any]) -> str | None:
+    """The language hint: a guild's preferred locale, or in DMs the user's own."""
+    locale = interaction.guild_locale if interaction.guild_id is not None else interaction.locale
+    return str(locale) if locale is not None else None

@@ -105,12 +105,16 @@ def fit(text: str, limit: int) -> str:
     return cut + "…"
 
 
+_CJK_END = ("。", "！", "？")
+
+
 def split_text(text: str, limit: int) -> list[str]:
     """Chunks of at most `limit`, split at paragraphs, then sentences, then words."""
     out: list[str] = []
     current = ""
     for piece in _pieces(text, limit):
-        sep = "\n\n" if piece.startswith("\x00") else " "
+        # CJK sentences end on 。！？ with no space after: joined back as they were
+        sep = "\n\n" if piece.startswith("\x00") else "" if current.endswith(_CJK_END) else " "
         piece = piece.lstrip("\x00")
         joined = f"{current}{sep}{piece}" if current else piece
         if len(joined) <= limit:
@@ -137,7 +141,7 @@ def _pieces(text: str, limit: int) -> list[str]:
 
 def _sentences(text: str, limit: int) -> list[str]:
     parts: list[str] = []
-    for sentence in re.split(r"(?<=[.!?。])\s+", text):
+    for sentence in re.split(r"(?<=[.!?])\s+|(?<=[。！？])\s*", text):
         while len(sentence) > limit:
             cut = sentence.rfind(" ", 0, limit)
             cut = cut if cut > limit // 2 else limit

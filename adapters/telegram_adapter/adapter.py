@@ -254,6 +254,7 @@ class TelegramAdapter:
             is_admin=private,
             is_private=private,
             reply_to=int(ident),
+            language=query.from_user.language_code if private else None,
         )
         await self._respond(chat.id, request, trigger=None)
 
@@ -292,6 +293,8 @@ class TelegramAdapter:
             is_admin=admin,
             is_private=private,
             reply_to=self._analysis_of(message.reply_to_message),
+            # a private chat reads in its user's app language unless /language says else
+            language=message.from_user.language_code if private and message.from_user else None,
         )
 
     async def _is_admin(self, message: Message) -> bool:

@@ -16,9 +16,11 @@ from jinja2 import Environment, PackageLoader
 from adapters.web import views
 from adapters.web.responses import PageCache, Rendered, rendered, respond
 from adapters.web.security import FormSigner, RateLimiter, add_headers
+from bot import i18n
 from bot.config import Config
 from bot.core import Core
 from bot.errors import BadArguments, NotFound
+from bot.languages import check_language
 from bot.logs import event
 from bot.models import Analysis
 from bot.permalinks import page_path
@@ -133,6 +135,8 @@ class Site:
         if match is None:
             return self._no_analysis(request)
         ident, slug = int(match.group(1)), match.group(2)
+        if "lang" in request.query:
+            return await self._variant(request, ident, request.query["lang"])
         page = self.cache.get(f"a:{ident}")
         if page is None:
             try:
@@ -151,17 +155,46 @@ class Site:
             )  # fmt: skip
         return response
 
+    async def _variant(self, request: web.Request, ident: int, code: str) -> web.Response:
+        """`/a/12?lang=de`: the German variant's own page (302), or why there is none."""
+        try:
+            language = check_language(code[:16])
+            found = await self.core.analysis(str(ident))
+        except NotFound:
+            return self._no_analysis(request)
+        except BadArguments as exc:
+            return self.error(request, 400, "Unknown language", exc.message)
+        variant = await self.core.variant(found, language)
+        if variant.language != language:
+            name = i18n.language_name(language)
+            message = f"This analysis has no {name} ({language}) version yet."
+            return self.error(request, 404, "Not in that language", message)
+        return web.Response(
+            status=302, headers={"Location": page_path(variant.id, variant.headline)}
+        )
+
     async def _analysis_page(self, analysis: Analysis) -> Rendered:
         thoughts = await self.core.thoughts(analysis.id)
-        hits = await self.core.related_to(analysis, self.config.related.limit)
+        language = analysis.language or "en"
+        hits = await self.core.related_to(analysis, self.config.related.limit, language)
         path = page_path(analysis.id, analysis.headline)
+        others = await self._other_variants(analysis)
         text = self.templates.get_template("analysis.html").render(
-            **self._common(self.base + path, lang=analysis.language or "en"),
+            **self._common(self.base + path, lang=language, dir=i18n.direction(language)),
             title=analysis.headline, a=views.page(analysis), thoughts=thoughts,
             related=[views.related_link(h) for h in hits],
-            token=self.signer.token(analysis.id),
+            token=self.signer.token(analysis.id), variants=others,
         )  # fmt: skip
         return rendered(text, HTML, analysis.created_at, path)
+
+    async def _other_variants(self, analysis: Analysis) -> list[views.VariantLink]:
+        """The article's other languages, each linking to its own page."""
+        out = []
+        for code in await self.core.variants(analysis):
+            if code != analysis.language:
+                other = await self.core.variant(analysis, code)
+                out.append(views.variant_link(other, self.base))
+        return out
 
     async def react(self, request: web.Request) -> web.StreamResponse:
         """A reader's reaction from the page's form: limited, signed, then stored."""
@@ -260,7 +293,13 @@ class Site:
         return self.error(request, 404, "Unknown category", f"The categories are: {names}.")
 
     def _common(self, canonical: str | None, **extra: Any) -> dict[str, Any]:
-        common = {"base": self.base, "canonical": canonical, "lang": "en", "query": ""}
+        common = {
+            "base": self.base,
+            "canonical": canonical,
+            "lang": "en",
+            "dir": "ltr",
+            "query": "",
+        }
         return {**common, "noindex": False, **extra}
 
     def _list_page(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapters.web.security import safe_url
+from bot.i18n import language_name
 from bot.models import Analysis, Section
 from bot.permalinks import page_path
 from bot.related import RelatedHit
@@ -126,3 +127,19 @@ def related_link(hit: RelatedHit) -> RelatedLink:
     """One Related article with its reason."""
     a = hit.analysis
     return RelatedLink(page_path(a.id, a.headline), a.headline, a.category, hit.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class VariantLink:
+    """The same analysis in another language: what the page links to (with hreflang)."""
+
+    path: str
+    url: str
+    language: str
+    name: str  # the language's own name: Deutsch, 日本語
+
+
+def variant_link(analysis: Analysis, base: str) -> VariantLink:
+    """A link to `analysis`'s page, labelled with its language's own name."""
+    path = page_path(analysis.id, analysis.headline)
+    return VariantLink(path, base + path, analysis.language, language_name(analysis.language))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from bot.config import Config
 from bot.errors import AnalysisUnavailable, ConfigError, GeneratorBusy, InvalidAnalysis, PrismError
 from bot.logs import event
-from bot.models import Article, Draft
+from bot.models import Analysis, Article, Draft
 from bot.ports import Analyzer
 
 __all__ = ["FallbackAnalyzer", "build_analyzer", "chosen_backend"]
@@ -68,11 +68,13 @@ class FallbackAnalyzer:
         self.backend = primary.backend
         self.model = primary.model
         self.prompt_version = primary.prompt_version
+        self.translates = primary.translates
 
-    async def analyze(self, article: Article) -> Draft:
-        """The primary's draft, or the fallback's when the primary fails in a known way."""
+    async def analyze(self, article: Article, language: str | None = None) -> Draft:
+        """The primary's draft, or the fallback's (in the article's language, if it
+        cannot translate) when the primary fails in a known way."""
         try:
-            return await self.primary.analyze(article)
+            return await self.primary.analyze(article, language)
         except FALLBACK_ON as exc:
             event(
                 log,
@@ -83,7 +85,11 @@ class FallbackAnalyzer:
                 reason=exc.message,
                 url=article.canonical_url,
             )
-            return await self.fallback.analyze(article)
+            return await self.fallback.analyze(article, language)
+
+    async def translate(self, source: Analysis, article: Article, language: str) -> Draft:
+        """The primary's translation; a failure propagates (no extract can translate)."""
+        return await self.primary.translate(source, article, language)
 
     async def analyze_many(self, articles: Sequence[Article]) -> list[Draft | PrismError]:
         """The primary's batch; items it failed in a known way are redone offline."""

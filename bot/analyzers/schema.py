@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.analyzers.offline.language import detect_language
 from bot.models import Draft, Generator, Section
 
 MIN_SECTIONS = 3
@@ -106,6 +107,56 @@ def validate_analysis(
     errors += _check_tags(data.get("tags"))
     errors += _check_language(data.get("language"), language)
     return errors
+
+
+# Scripts whose share of the letters tells a language apart cheaply; Latin-script
+# languages are told apart by their stop words instead (the offline analyser's data).
+_SCRIPT_OF: dict[str, re.Pattern[str]] = {
+    "ja": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"),
+    "zh": re.compile(r"[\u4e00-\u9fff]"),
+    "ko": re.compile(r"[\uac00-\ud7af\u1100-\u11ff]"),
+    "ar": re.compile(r"[\u0600-\u06ff]"),
+    "he": re.compile(r"[\u0590-\u05ff]"),
+    "ru": re.compile(r"[\u0400-\u04ff]"),
+    "uk": re.compile(r"[\u0400-\u04ff]"),
+    "el": re.compile(r"[\u0370-\u03ff]"),
+}
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def written_in(text: str, language: str) -> bool:
+    """A cheap check that `text` reads as `language`: its script's share of the letters,
+    or (Latin scripts) no other language's stop words clearly winning. Lenient by design:
+    it catches an answer in the wrong language, not a clumsy one."""
+    code = _primary(language)
+    letters = sum(1 for ch in text if ch.isalpha())
+    if letters < 40:
+        return True  # too little text to judge
+    pattern = _SCRIPT_OF.get(code)
+    if pattern is not None:
+        share = len(pattern.findall(text)) / letters
+        if code == "ja" and not _KANA.search(text):
+            return False  # Chinese, not Japanese
+        return share >= 0.3
+    if any(len(p.findall(text)) / letters >= 0.3 for p in _SCRIPT_OF.values()):
+        return False  # a Latin-script language written in another script
+    found = detect_language(text)
+    return found is None or found == code or code not in _STOPWORD_LANGUAGES
+
+
+_STOPWORD_LANGUAGES = frozenset({"en", "de", "es", "fr", "it", "pt", "nl"})
+
+
+def text_language_errors(data: Mapping[str, Any], language: str) -> list[str]:
+    """An answer asked for in `language` whose text reads as another: one error line."""
+    sections = data.get("sections") or []
+    body = " ".join(
+        [str(data.get("headline", "")), str(data.get("dek", ""))]
+        + [p for s in sections for p in s.get("paragraphs", [])]
+    )
+    if written_in(body, language):
+        return []
+    return [f"the text is not written in {language!r}: write every field in that language"]
 
 
 def _check_text(data: Mapping[str, Any], key: str, limit: int) -> list[str]:

@@ -26,7 +26,7 @@ from bot.cli.output import (
 from bot.config import SECRET_KEYS, Config
 from bot.core import Core
 from bot.errors import BadArguments
-from bot.models import ChannelRef, Request
+from bot.models import Analysis, ChannelRef, Request
 from bot.replies import analysis_reply
 
 CLI_USER = "cli"
@@ -52,17 +52,26 @@ def store_only(config: Config) -> Config:
 
 
 async def analyze(args: argparse.Namespace, config: Config) -> int:
-    """`analyze URL [--json] [--refresh]`."""
+    """`analyze URL [--json] [--refresh] [--language CODE[,CODE…]]`."""
     async with opened(config) as core:
         request = Request("analyze", args.url, CLI_CHANNEL, CLI_USER)
-        resolution = await core.resolve(args.url, request, refresh=args.refresh)
-        thoughts = await core.thoughts(resolution.analysis.id)
+        if args.language:
+            found = await core.resolve_languages(args.url, request, args.language, args.refresh)
+        else:
+            found = [await core.resolve(args.url, request, refresh=args.refresh)]
+        shown = [await _shown(core, r.analysis, r.cached) for r in found]
     if args.json:
-        data = analysis_json(resolution.analysis, thoughts)
-        print_json({**data, "cached": resolution.cached})
+        print_json(shown[0] if len(shown) == 1 else shown)
     else:
-        print_replies([analysis_reply(resolution.analysis)])
+        print_replies([analysis_reply(r.analysis) for r in found])
     return 0
+
+
+async def _shown(core: Core, analysis: Analysis, cached: bool) -> dict[str, object]:
+    """One analysis's JSON, with its Thoughts, stored variants and whether it was cached."""
+    thoughts = await core.thoughts(analysis.id)
+    variants = await core.variants(analysis)
+    return {**analysis_json(analysis, thoughts, variants), "cached": cached}
 
 
 async def extract(args: argparse.Namespace, config: Config) -> int:

@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url")
     p.add_argument("--json", action="store_true")
     p.add_argument("--refresh", action="store_true", help="regenerate a stored analysis")
+    p.add_argument(
+        "--language",
+        metavar="CODE[,CODE]",
+        help="the variant in this language (made from the stored analysis if new); "
+        "up to 4 codes at once",
+    )
     p = add("extract", "show what the fetcher and extractor make of a page")
     p.add_argument("url")
     p.add_argument("--json", action="store_true")

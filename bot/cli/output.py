@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -15,8 +16,11 @@ from bot.replies import disclaimer
 from bot.store import Totals
 
 
-def analysis_json(a: Analysis, thoughts: Thoughts | None = None) -> dict[str, Any]:
-    """`analyze --json`: the analysis contract (more keys are welcome, none removed)."""
+def analysis_json(
+    a: Analysis, thoughts: Thoughts | None = None, variants: Sequence[str] = ()
+) -> dict[str, Any]:
+    """`analyze --json`: the analysis contract (more keys are welcome, none removed);
+    `language` is this variant's, `variants` every language stored for the article."""
     counts = thoughts or Thoughts()
     return {
         "id": a.id,
@@ -28,6 +32,7 @@ def analysis_json(a: Analysis, thoughts: Thoughts | None = None) -> dict[str, An
         "sections": [{"heading": s.heading, "paragraphs": list(s.paragraphs)} for s in a.sections],
         "reading_minutes": a.reading_minutes,
         "language": a.language,
+        "variants": list(variants) or [a.language],
         "source": {
             "url": a.source.url,
             "publisher": a.source.publisher,

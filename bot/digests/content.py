@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+from bot import i18n
 from bot.config import Config
 from bot.digests.periods import check_zone
 from bot.digests.subscriptions import category_error, in_order
 from bot.errors import NotFound
+from bot.languages import prefer_language
 from bot.models import Analysis, ChannelRef, Group, Item, Reply
 from bot.permalinks import page_url
 from bot.replies import item_for
@@ -57,16 +59,32 @@ class DigestContent:
                 raise NotFound(f"this channel is not subscribed to {name}")
         analyses = await self.store.analyses.created_between(tuple(categories), since, now)
         day = now.astimezone(check_zone(zone)).date()
-        return self.render(day, tuple(categories), analyses, title="Digest preview")
+        language = await self.language(channel)
+        title = i18n.text(language, "digest_preview")
+        return self.render(day, tuple(categories), analyses, title=title, language=language)
+
+    async def language(self, channel: ChannelRef | None) -> str | None:
+        """The language a channel's digest is in: its /language, else the default."""
+        chosen = await self.store.channels.language(str(channel)) if channel else None
+        return chosen or self.default_language()
+
+    def default_language(self) -> str | None:
+        """`[analyzer] language` as a base code; None under `auto`."""
+        default = self.config.analyzer.language
+        return None if default == "auto" else i18n.base_language(default)
 
     def render(
         self,
         day: date,
         categories: tuple[str, ...],
         analyses: list[Analysis],
-        title: str = "Daily digest",
+        title: str | None = None,
+        language: str | None = None,
     ) -> Reply | None:
-        """The digest document: newest first, at most max_items, grouped by category."""
+        """The digest document: newest first, at most max_items, grouped by category;
+        each article once, in `language` where that variant is stored."""
+        analyses = prefer_language(analyses, language)
+        title = title or i18n.text(language, "daily_digest")
         if not analyses:
             return None
         chosen = analyses[: self.config.digest.max_items]  # the store ranks by recency, requests

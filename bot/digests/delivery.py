@@ -20,6 +20,7 @@ from bot.digests.content import DigestContent, empty_digest, window_start
 from bot.digests.pacing import Pacer, pacer_for
 from bot.digests.periods import check_zone, latest_due
 from bot.errors import ChannelGone, ChannelMoved, SendFailed
+from bot.languages import prefer_language
 from bot.logs import event
 from bot.models import Analysis, ChannelRef, Reply, Subscription
 from bot.ports import Sender
@@ -88,8 +89,7 @@ class DigestDelivery:
             gate = asyncio.Semaphore(self.concurrency)
             prepared = await self._prepare(jobs)
             async with asyncio.TaskGroup() as tasks:
-                for job in jobs:
-                    reply, items = prepared[(*_key(job), job.delivery.period)]
+                for job, (reply, items) in zip(jobs, prepared, strict=True):
                     tasks.create_task(self._deliver(job, gate, reply, items, report))
         finally:
             self._inflight.difference_update(j.subscription.id for j in jobs)
@@ -165,24 +165,32 @@ class DigestDelivery:
             return None
         return Claim(sub.id, period, due, window_start(entry, now), now)
 
-    async def _prepare(self, jobs: list[_Job]) -> dict[tuple[Any, ...], tuple[Reply | None, int]]:
-        """One query and one rendering per distinct (categories, window, period): a big
+    async def _prepare(self, jobs: list[_Job]) -> list[tuple[Reply | None, int]]:
+        """Each job's digest and item count, in order. One query per distinct
+        (categories, window) and one rendering per (…, period, channel language): a big
         fan-out of the same digest shares a handful of each."""
         content: dict[tuple[Any, ...], list[Analysis]] = {}
         prepared: dict[tuple[Any, ...], tuple[Reply | None, int]] = {}
+        out: list[tuple[Reply | None, int]] = []
+        chosen = await self.store.channels.languages()  # one query for the whole pass
+        default = self.content.default_language()
         for job in jobs:
             key = _key(job)
             if key not in content:
                 content[key] = await self.store.analyses.created_between(*key)
             period = job.delivery.period
-            if (*key, period) not in prepared:
+            language = chosen.get(str(job.subscription.channel)) or default
+            if (*key, period, language) not in prepared:
                 day = date.fromisoformat(period)
-                reply = self.content.render(day, job.subscription.categories, content[key])
+                found = prefer_language(content[key], language)
+                subscription = job.subscription
+                reply = self.content.render(day, subscription.categories, found, language=language)
                 if reply is None and self.config.digest.send_empty:
                     reply = empty_digest(day)
-                items = min(len(content[key]), self.config.digest.max_items)
-                prepared[(*key, period)] = (reply, items)
-        return prepared
+                items = min(len(found), self.config.digest.max_items)
+                prepared[(*key, period, language)] = (reply, items)
+            out.append(prepared[(*key, period, language)])
+        return out
 
     async def _deliver(
         self,

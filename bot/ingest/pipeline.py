@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.config import Config
 from bot.errors import PrismError
+from bot.i18n import base_language
 from bot.ingest import links
 from bot.logs import event
 from bot.models import Analysis, Article, Draft
@@ -50,6 +51,13 @@ class Pipeline:
         self.config = config
         self.clock = clock
 
+    def wanted(self, language: str | None) -> str | None:
+        """The variant to look for: `language` as a base code, or None (any variant)
+        when none is asked for or the analyser cannot write another language."""
+        if not language or not self.analyzer.translates:
+            return None
+        return base_language(language)
+
     async def run(
         self,
         url: str,
@@ -57,33 +65,41 @@ class Pipeline:
         refresh: bool = False,
         gate: Gate = _open_gate,
         canonical: str | None = None,
+        language: str | None = None,
     ) -> tuple[Analysis, bool]:
-        """The analysis of `url` and whether it was generated now.
+        """The analysis of `url` in `language` and whether it was generated now.
 
-        A stored analysis is returned as is (generated False) unless `refresh`, which
-        redoes it from the stored text when there is one (no second fetch). `gate` is
-        awaited before fetching or analysing; `canonical` spares canonicalising again.
+        A stored variant is returned as is (generated False) unless `refresh`, which
+        redoes it from the stored text (no second fetch). A language not stored yet for
+        a stored article is made from the stored analysis and text (no fetch either).
+        `gate` is awaited before fetching or analysing; `canonical` spares
+        canonicalising again.
         """
         canonical = canonical or links.canonicalize(url)
-        stored = await self.store.analyses.by_url(canonical)
+        want = self.wanted(language)
+        stored = await self.store.analyses.by_url(canonical, want)
         if stored is not None and not refresh:
             return stored, False
-        if stored is not None:
-            article = await self.store.analyses.article(stored.article_id)
-            if article is not None:  # redo from the stored text: no second fetch
+        base = stored or (await self.store.analyses.by_url(canonical) if want else None)
+        if base is not None:
+            article = await self.store.analyses.article(base.article_id)
+            if article is not None:  # from the stored text: no second fetch
                 await gate()
-                draft = await self.analyzer.analyze(article)
+                if stored is None and want is not None:
+                    draft = await self.analyzer.translate(base, article, want)
+                else:
+                    draft = await self.analyzer.analyze(article, want)
                 return await self._save(article, draft, (url, canonical)), True
         await gate()
         article = await self._article(url, canonical)
         if not refresh and article.canonical_url != canonical:
             # e.g. an AMP page whose canonical article was analysed already
-            known = await self.store.analyses.by_url(article.canonical_url)
+            known = await self.store.analyses.by_url(article.canonical_url, want)
             if known is not None:
                 await self.store.analyses.add_url(known.article_id, canonical)
                 await self.store.analyses.add_url(known.article_id, url)
                 return known, False
-        draft = await self.analyzer.analyze(article)
+        draft = await self.analyzer.analyze(article, want)
         return await self._save(article, draft, (url, canonical)), True
 
     async def _article(self, url: str, canonical: str) -> Article:

@@ -83,7 +83,8 @@ class Resolver:
         self.config = config
         self.clock = clock
         self.check_budget = BudgetCheck(store.usage, config.limits, clock)
-        self._inflight: dict[str, asyncio.Task[tuple[Analysis, bool]]] = {}
+        # single flight per (canonical URL, variant language; None = any variant)
+        self._inflight: dict[tuple[str, str | None], asyncio.Task[tuple[Analysis, bool]]] = {}
         self._failed: dict[str, tuple[float, PrismError]] = {}
 
     async def resolve(
@@ -94,24 +95,28 @@ class Resolver:
         channel: str = "cli",
         refresh: bool = False,
         budget: Budget | None = None,
+        language: str | None = None,
     ) -> Resolution:
-        """The analysis for `url`, generating it when new (or when `refresh`).
+        """The analysis for `url` in `language` (None: any stored variant), generating
+        it when new (or when `refresh`).
 
         `budget` says who pays for a generation; by default `user`, as a chat user.
         """
         canonical = links.canonicalize(url)
+        want = self.pipeline.wanted(language)
         if not refresh:
-            stored = await self.store.analyses.by_url(canonical)
+            stored = await self.store.analyses.by_url(canonical, want)
             if stored is not None:
                 return Resolution(stored, cached=True)
         self._check_negative_cache(canonical)
-        task = self._inflight.get(canonical)
+        key = (canonical, want)
+        task = self._inflight.get(key)
         if task is None:
             payer = budget or Budget.chat_user(user, self.config.limits)
-            work = self._generate(url, canonical, payer, channel, refresh)
+            work = self._generate(url, canonical, payer, channel, refresh, want)
             task = asyncio.create_task(work)
-            self._inflight[canonical] = task
-            task.add_done_callback(lambda _: self._inflight.pop(canonical, None))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
         # shield: one caller giving up must not cancel the work others wait for
         analysis, generated = await asyncio.shield(task)
         return Resolution(analysis, cached=not generated)
@@ -136,22 +141,37 @@ class Resolver:
         self._failed[canonical] = (now + self.config.fetch.negative_cache_s, error)
 
     async def _run_once(
-        self, url: str, canonical: str, refresh: bool, gate: Callable[[], Awaitable[None]]
+        self,
+        url: str,
+        canonical: str,
+        refresh: bool,
+        gate: Callable[[], Awaitable[None]],
+        language: str | None,
     ) -> tuple[Analysis, bool]:
-        """The pipeline under the store's lock for this URL: another process (or Core on
-        the same store) generating it meanwhile is waited for, and its analysis read."""
-        async with self.store.locks.generating(canonical):
+        """The pipeline under the store's lock for this URL and language: another process
+        (or Core on the same store) generating it meanwhile is waited for, and its
+        analysis read."""
+        key = canonical if language is None else f"{canonical} {language}"
+        async with self.store.locks.generating(key):
             if not refresh:
-                stored = await self.store.analyses.by_url(canonical)
+                stored = await self.store.analyses.by_url(canonical, language)
                 if stored is not None:
                     return stored, False
-            return await self.pipeline.run(url, refresh=refresh, gate=gate, canonical=canonical)
+            return await self.pipeline.run(
+                url, refresh=refresh, gate=gate, canonical=canonical, language=language
+            )
 
     async def _generate(
-        self, url: str, canonical: str, budget: Budget, channel: str, refresh: bool
+        self,
+        url: str,
+        canonical: str,
+        budget: Budget,
+        channel: str,
+        refresh: bool,
+        language: str | None = None,
     ) -> tuple[Analysis, bool]:
         """The analysis, and whether it was generated (not found under the page's
-        canonical URL); run once per canonical URL however many callers wait."""
+        canonical URL); run once per (canonical URL, language) however many wait."""
         started = time.perf_counter()
         user = budget.payer
 
@@ -159,7 +179,7 @@ class Resolver:
             await self.check_budget(budget)
 
         try:
-            analysis, generated = await self._run_once(url, canonical, refresh, gate)
+            analysis, generated = await self._run_once(url, canonical, refresh, gate, language)
         except PrismError as exc:
             if isinstance(exc, _REMEMBERED):
                 self._remember_failure(canonical, exc)
@@ -183,6 +203,7 @@ class Resolver:
             url=canonical,
             id=analysis.id,
             backend=analysis.generator.backend,
+            language=analysis.language,
             category=analysis.category,
             ms=round((time.perf_counter() - started) * 1000),
         )

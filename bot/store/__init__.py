@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from bot.store.analyses import AnalysisRepo, iso, utcnow
+from bot.store.channels import ChannelRepo
 from bot.store.contract import StoreContract, Totals
 from bot.store.db import Database
 from bot.store.feeds import FeedRepo
@@ -47,6 +48,7 @@ class Store:
         self.thoughts = ThoughtRepo(db)
         self.feeds = FeedRepo(db)
         self.locks = FileLocks(db.path)
+        self.channels = ChannelRepo(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
 
+from bot.i18n import base_language
 from bot.models import (
     Analysis,
     Article,
@@ -48,14 +50,25 @@ class AnalysisRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def by_url(self, url: str) -> Analysis | None:
-        """The analysis for a canonical URL, or for any URL that once led to it."""
+    async def by_url(self, url: str, language: str | None = None) -> Analysis | None:
+        """The analysis for a canonical URL, or for any URL that once led to it: the
+        variant in `language` when given, else the article's first variant."""
+        where = " AND an.language = ?" if language else ""
         row = await self.db.fetchmaybe(
-            _SELECT + " WHERE ar.canonical_url = ?"
-            " OR ar.id = (SELECT article_id FROM article_urls WHERE url = ?)",
-            (url, url),
+            _SELECT + " WHERE (ar.canonical_url = ?"
+            " OR ar.id = (SELECT article_id FROM article_urls WHERE url = ?))"
+            + where
+            + " ORDER BY an.id LIMIT 1",
+            (url, url, *([base_language(language)] if language else [])),
         )
         return _analysis(row) if row else None
+
+    async def variants(self, article_id: int) -> tuple[str, ...]:
+        """The languages an article's analysis is stored in, oldest variant first."""
+        rows = await self.db.fetchall(
+            "SELECT language FROM analyses WHERE article_id = ? ORDER BY id", (article_id,)
+        )
+        return tuple(str(r[0]) for r in rows)
 
     async def by_id(self, analysis_id: int) -> Analysis | None:
         """One analysis by id."""
@@ -99,9 +112,11 @@ class AnalysisRepo:
     ) -> Analysis:
         """Store article, URLs, analysis and index rows in one transaction.
 
-        An article that already has an analysis gets it replaced in place (same id),
-        which is what `--refresh` means.
+        An article that already has an analysis in the draft's language gets that
+        variant replaced in place (same id), which is what `--refresh` means; another
+        language is a new variant.
         """
+        draft = replace(draft, language=base_language(draft.language))
         created = iso(created_at or utcnow())
         minutes = reading_minutes(f"{draft.dek}\n\n{sections_text(draft.sections)}")
         async with self.db.write() as conn:
@@ -136,14 +151,18 @@ class AnalysisRepo:
         )
 
     async def forget(self, analysis_id: int) -> bool:
-        """Remove an analysis, its article and its URLs (takedown requests)."""
+        """Remove an analysis, its article, every variant and its URLs (takedowns)."""
         async with self.db.write() as conn:
             cur = await conn.execute("SELECT article_id FROM analyses WHERE id = ?", (analysis_id,))
             row = await cur.fetchone()
             if row is None:
                 return False
-            await conn.execute("DELETE FROM analyses_fts WHERE rowid = ?", (analysis_id,))
-            await conn.execute("DELETE FROM analyses WHERE id = ?", (analysis_id,))
+            await conn.execute(
+                "DELETE FROM analyses_fts WHERE rowid IN"
+                " (SELECT id FROM analyses WHERE article_id = ?)",
+                (row[0],),
+            )
+            await conn.execute("DELETE FROM analyses WHERE article_id = ?", (row[0],))
             await conn.execute("DELETE FROM articles WHERE id = ?", (row[0],))
         return True
 
@@ -161,8 +180,10 @@ class AnalysisRepo:
         return [_analysis(r) for r in rows]
 
     async def category_counts(self) -> dict[str, int]:
-        """How many analyses each stored category holds."""
-        rows = await self.db.fetchall("SELECT category, count(*) FROM analyses GROUP BY category")
+        """How many articles each stored category holds (variants count once)."""
+        rows = await self.db.fetchall(
+            "SELECT category, count(DISTINCT article_id) FROM analyses GROUP BY category"
+        )
         return {str(r[0]): int(r[1]) for r in rows}
 
     async def search(self, text: str, limit: int = 20) -> list[Analysis]:
@@ -185,15 +206,18 @@ class AnalysisRepo:
     async def created_between(
         self, categories: tuple[str, ...], since: datetime, until: datetime
     ) -> list[Analysis]:
-        """Analyses in `categories` created in (since, until], newest first."""
+        """Analyses in `categories` whose article was first analysed in (since, until],
+        every variant, newest first (a later translation is not news again)."""
         if not categories:
             return []
         marks = ",".join("?" * len(categories))
         rows = await self.db.fetchall(
             _SELECT
             + f" WHERE an.category IN ({marks}) AND an.created_at > ? AND an.created_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM analyses older"
+            " WHERE older.article_id = an.article_id AND older.created_at <= ?)"
             " ORDER BY an.created_at DESC, an.requests DESC, an.id DESC",
-            (*categories, iso(since), iso(until)),
+            (*categories, iso(since), iso(until), iso(since)),
         )
         return [_analysis(r) for r in rows]
 
@@ -241,7 +265,7 @@ async def _upsert_analysis(
                                 prompt_version, input_tokens, output_tokens,
                                 cache_creation_tokens, cache_read_tokens, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT(article_id) DO UPDATE SET
+           ON CONFLICT(article_id, language) DO UPDATE SET
              headline = excluded.headline, dek = excluded.dek, category = excluded.category,
              sections = excluded.sections, tags = excluded.tags,
              key_question = excluded.key_question, flags = excluded.flags,

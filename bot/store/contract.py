@@ -109,8 +109,13 @@ class StoredVector:
 class AnalysesContract(Protocol):
     """Articles, the URLs that led to them, and their analyses."""
 
-    async def by_url(self, url: str) -> Analysis | None:
-        """The analysis for a canonical URL, or for any URL that once led to it."""
+    async def by_url(self, url: str, language: str | None = None) -> Analysis | None:
+        """The analysis for a canonical URL, or for any URL that once led to it: the
+        variant in `language` when given, else the article's first variant."""
+        ...
+
+    async def variants(self, article_id: int) -> tuple[str, ...]:
+        """The languages an article's analysis is stored in, oldest variant first."""
         ...
 
     async def by_id(self, analysis_id: int) -> Analysis | None:
@@ -363,6 +368,21 @@ class LocksContract(Protocol):
 
     def generating(self, canonical_url: str) -> AbstractAsyncContextManager[None]:
         """Held while one process generates this URL's analysis; the others wait."""
+
+
+class ChannelsContract(Protocol):
+    """A channel's settings: its language."""
+
+    async def language(self, channel: str) -> str | None:
+        """The language a channel chose with /language, or None if it never did."""
+        ...
+
+    async def languages(self) -> dict[str, str]:
+        """Every channel's chosen language at once (a digest pass asks for all)."""
+        ...
+
+    async def set_language(self, channel: str, language: str, at: datetime) -> None:
+        """Store (or change) a channel's language."""
         ...
 
 
@@ -387,6 +407,11 @@ class StoreContract(Protocol):
     @property
     def deliveries(self) -> DeliveriesContract:
         """The delivery ledger."""
+        ...
+
+    @property
+    def channels(self) -> ChannelsContract:
+        """Channel settings (language)."""
         ...
 
     @property

@@ -32,6 +32,7 @@ TABLES = (
     "analyses",
     "analysis_embeddings",
     "thoughts",
+    "channel_settings",
     "subscriptions",
     "deliveries",
     "usage",

@@ -60,17 +60,28 @@ class Database:
     async def migrate(self) -> list[int]:
         """Apply every numbered migration newer than the schema's user_version."""
         current = await self.user_version()
-        applied = []
-        for number, sql in _migrations():
-            if number <= current:
-                continue
-            async with self.transaction() as conn:
-                await conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};"
-                )
-            applied.append(number)
-            event(log, "migration", version=number)
-        return applied
+        pending = [(n, sql) for n, sql in _migrations() if n > current]
+        if not pending:
+            return []
+        # SQLite's way to rebuild a table (009 does): foreign keys off, so dropping the
+        # old table cascades nowhere; checked before each commit, back on after.
+        await self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            for number, sql in pending:
+                await self._apply(number, sql)
+        finally:
+            await self.conn.execute("PRAGMA foreign_keys = ON")
+        return [n for n, _ in pending]
+
+    async def _apply(self, number: int, sql: str) -> None:
+        """One migration in one transaction, refused if it leaves a dangling reference."""
+        async with self.transaction() as conn:
+            await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}")
+            broken = await conn.execute_fetchall("PRAGMA foreign_key_check")
+            if list(broken):
+                raise RuntimeError(f"migration {number:03d} broke a foreign key")
+            await conn.execute(f"PRAGMA user_version = {number}")
+        event(log, "migration", version=number)
 
     async def user_version(self) -> int:
         """The number of the newest migration applied."""

@@ -335,6 +335,7 @@ class DiscordServer:
         self.bot_user = _user(self.app_id, "prism", bot=True)
         self.owner = _user(snowflake(), "owner")
         self.guild_id = snowflake()
+        self.guild_locale = "en-US"  # the guild's preferred locale (a language hint)
         self.channel_id = snowflake()
         self.other_channel_id = snowflake()
         self.deleted_channels: set[str] = set()
@@ -864,8 +865,8 @@ class DiscordServer:
             channel_id = channel_id or self.channel_id
             base |= {
                 "guild_id": self.guild_id,
-                "guild_locale": "en-US",
-                "guild": {"id": self.guild_id, "locale": "en-US", "features": []},
+                "guild_locale": self.guild_locale,
+                "guild": {"id": self.guild_id, "locale": self.guild_locale, "features": []},
                 "channel_id": channel_id,
                 "channel": self.channel_object(channel_id),
                 "member": self.member_object(user, permissions),

@@ -20,8 +20,8 @@ from bot.analyzers.offline.sentences import (
     textrank,
     tokens,
 )
-from bot.errors import PrismError
-from bot.models import Article, Draft, Generator
+from bot.errors import AnalysisUnavailable, PrismError
+from bot.models import Analysis, Article, Draft, Generator
 
 GENERATOR = Generator(backend="offline", model="offline-extractive-1", prompt_version="offline-1")
 _INLINE_WORDS = 4000  # longer texts are analysed in a worker thread
@@ -33,6 +33,7 @@ class OfflineAnalyzer:
     backend = GENERATOR.backend
     model = GENERATOR.model
     prompt_version = GENERATOR.prompt_version
+    translates = False  # an extract stays in the article's language
 
     def __init__(self, categories: Sequence[str], language: str = "auto") -> None:
         if not categories:
@@ -42,11 +43,16 @@ class OfflineAnalyzer:
         self.lexicon = Lexicon.load(self.categories)
         self.sections = SectionMap.load(self.categories)
 
-    async def analyze(self, article: Article) -> Draft:
-        """A Draft of `article`; long texts are analysed off the event loop."""
+    async def analyze(self, article: Article, language: str | None = None) -> Draft:
+        """A Draft of `article`, in the article's own language whatever `language` asks
+        (an extract cannot translate; replies say so); long texts run off the loop."""
         if article.words > _INLINE_WORDS:
             return await asyncio.to_thread(self.analyze_sync, article)
         return self.analyze_sync(article)
+
+    async def translate(self, source: Analysis, article: Article, language: str) -> Draft:
+        """Refused: the offline analyser cannot translate (callers check `translates`)."""
+        raise AnalysisUnavailable("the offline analyser cannot translate an analysis")
 
     async def analyze_many(self, articles: Sequence[Article]) -> list[Draft | PrismError]:
         """Each article in turn, failures returned in place."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from bot.i18n import base_language
 from bot.models import (
     Analysis,
     Article,
@@ -54,14 +56,24 @@ class PgAnalysisRepo:
     def __init__(self, db: PgDatabase) -> None:
         self.db = db
 
-    async def by_url(self, url: str) -> Analysis | None:
-        """The analysis for a canonical URL, or for any URL that once led to it."""
+    async def by_url(self, url: str, language: str | None = None) -> Analysis | None:
+        """The analysis for a canonical URL, or for any URL that once led to it: the
+        variant in `language` when given, else the article's first variant."""
+        code = base_language(language) if language else None
         row = await self.db.fetchmaybe(
-            _SELECT + " WHERE ar.canonical_url = %s"
-            " OR ar.id = (SELECT article_id FROM article_urls WHERE url = %s)",
-            (url, url),
+            _SELECT + " WHERE (ar.canonical_url = %s"
+            " OR ar.id = (SELECT article_id FROM article_urls WHERE url = %s))"
+            " AND (%s::text IS NULL OR an.language = %s) ORDER BY an.id LIMIT 1",
+            (url, url, code, code),
         )
         return _analysis(row) if row else None
+
+    async def variants(self, article_id: int) -> tuple[str, ...]:
+        """The languages an article's analysis is stored in, oldest variant first."""
+        rows = await self.db.fetchall(
+            "SELECT language FROM analyses WHERE article_id = %s ORDER BY id", (article_id,)
+        )
+        return tuple(str(r["language"]) for r in rows)
 
     async def by_id(self, analysis_id: int) -> Analysis | None:
         """One analysis by id (links and the web name analyses by id)."""
@@ -104,8 +116,10 @@ class PgAnalysisRepo:
     ) -> Analysis:
         """Store article, URLs and analysis (with its search document) in one transaction.
 
-        An article that already has an analysis gets it replaced in place (same id).
+        An article that already has an analysis in the draft's language gets that
+        variant replaced in place (same id); another language is a new variant.
         """
+        draft = replace(draft, language=base_language(draft.language))
         created = created_at or datetime.now().astimezone()
         minutes = reading_minutes(f"{draft.dek}\n\n{sections_text(draft.sections)}")
         async with self.db.transaction() as conn:
@@ -159,9 +173,9 @@ class PgAnalysisRepo:
         return [_analysis(r) for r in rows]
 
     async def category_counts(self) -> dict[str, int]:
-        """How many analyses each stored category holds."""
+        """How many articles each stored category holds (variants count once)."""
         rows = await self.db.fetchall(
-            "SELECT category, count(*) AS n FROM analyses GROUP BY category"
+            "SELECT category, count(DISTINCT article_id) AS n FROM analyses GROUP BY category"
         )
         return {str(r["category"]): int(r["n"]) for r in rows}
 
@@ -186,14 +200,16 @@ class PgAnalysisRepo:
     async def created_between(
         self, categories: tuple[str, ...], since: datetime, until: datetime
     ) -> list[Analysis]:
-        """Analyses in `categories` created in (since, until], newest first."""
+        """Analyses in `categories` whose article was first analysed in (since, until],
+        every variant, newest first (a later translation is not news again)."""
         if not categories:
             return []
         rows = await self.db.fetchall(
             _SELECT + " WHERE an.category = ANY(%s) AND an.created_at > %s"
-            " AND an.created_at <= %s"
+            " AND an.created_at <= %s AND NOT EXISTS (SELECT 1 FROM analyses older"
+            " WHERE older.article_id = an.article_id AND older.created_at <= %s)"
             " ORDER BY an.created_at DESC, an.requests DESC, an.id DESC",
-            (list(categories), _second(since), _second(until)),
+            (list(categories), _second(since), _second(until), _second(since)),
         )
         return [_analysis(r) for r in rows]
 
@@ -265,7 +281,7 @@ async def _upsert_analysis(
     cur = await conn.execute(
         f"""INSERT INTO analyses({", ".join(columns)}, search)
             VALUES ({", ".join(f"%({c})s" for c in columns)}, {SEARCH_DOCUMENT})
-            ON CONFLICT (article_id) DO UPDATE SET
+            ON CONFLICT (article_id, language) DO UPDATE SET
               {", ".join(f"{c} = excluded.{c}" for c in updated)}, search = excluded.search
             RETURNING id""",
         values,

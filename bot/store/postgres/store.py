@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 
 from bot.store.postgres.analyses import PgAnalysisRepo
+from bot.store.postgres.channels import PgChannelRepo
 from bot.store.postgres.db import PgDatabase
 from bot.store.postgres.locks import PgLocks
 from bot.store.postgres.subscriptions import PgDeliveryRepo, PgSubscriptionRepo
@@ -30,6 +31,7 @@ class PgStore:
         self.vectors = PgVectorRepo(db)
         self.thoughts = PgThoughtRepo(db)
         self.locks = PgLocks(db.url)
+        self.channels = PgChannelRepo(db)
 
     @classmethod
     async def open(cls, url: str) -> PgStore:
