@@ -317,9 +317,13 @@ class DigestDelivery:
         )
 
     def _pacer(self, platform: str) -> Pacer:
-        """One pacer per platform, shared by every pass so concurrent passes add up."""
+        """One pacer per platform, shared by every pass so concurrent passes add up; its
+        overall rate is drawn from the store, shared by every process on the bot's token."""
         if platform not in self._pacers:
-            self._pacers[platform] = pacer_for(platform, self.config.digest)
+            token = {"telegram": self.config.telegram.token, "discord": self.config.discord.token}
+            self._pacers[platform] = pacer_for(
+                platform, self.config.digest, self.store.pacing, token.get(platform, "")
+            )
         return self._pacers[platform]
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot.store.analyses import AnalysisRepo, iso, utcnow
 from bot.store.contract import StoreContract, Totals
 from bot.store.db import Database
+from bot.store.pacing import PacingRepo, UpdateLog
 from bot.store.subscriptions import DeliveryRepo, SubscriptionRepo
 from bot.store.text import TextIndex
 from bot.store.thoughts import ThoughtRepo
@@ -43,6 +44,8 @@ class Store:
         self.text = TextIndex(db)
         self.vectors = VectorRepo(db)
         self.thoughts = ThoughtRepo(db)
+        self.pacing = PacingRepo(db)
+        self.updates = UpdateLog(db)
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
