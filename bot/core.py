@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -90,7 +90,7 @@ class Core:
         the store included, so the process can exit.
         """
         owned = AsyncExitStack()
-        store = await Store.open(config.storage.path)
+        store = await Store.open(config.storage.path, timedelta(seconds=config.digest.lease_s))
         owned.push_async_callback(store.aclose)
         try:
             return await cls._build(

@@ -200,8 +200,9 @@ async def chat(args: argparse.Namespace, config: Config) -> int:
 
 
 async def run(args: argparse.Namespace, config: Config) -> int:
-    """`run`: every configured adapter and the scheduler, until SIGINT or SIGTERM."""
-    async with App(config) as app:
+    """`run [--only NAME[,NAME]]`: every configured role (or the named ones) until SIGINT
+    or SIGTERM; unknown names are a usage error naming the valid ones."""
+    async with App(config, only=getattr(args, "only", None)) as app:
         await app.run()
     return 0
 
