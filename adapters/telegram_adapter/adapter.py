@@ -35,10 +35,12 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -72,6 +74,10 @@ class CoreLike(Protocol):
 
     async def handle(self, request: Request) -> list[Reply]:
         """Answer one request (bot.core.Core.handle)."""
+        ...
+
+    async def first_update(self, bot: str, update_id: int) -> bool:
+        """Whether this process takes the update (bot.core.Core.first_update)."""
         ...
 
 
@@ -126,6 +132,8 @@ class TelegramAdapter:
             app: TelegramApp = builder.updater(None).build()
             return app  # no handlers: nothing will be received
         app = builder.build()
+        if self.config.telegram.webhook_url:  # several processes may receive: answer once
+            app.add_handler(TypeHandler(Update, self._once), group=-1)
         for command in COMMANDS:
             app.add_handler(CommandHandler(command.name, self._on_command, filters=_MESSAGES))
         app.add_handler(MessageHandler(_MESSAGES & filters.TEXT & ~filters.COMMAND, self._on_text))
@@ -290,6 +298,15 @@ class TelegramAdapter:
             await query.answer(text.split("\n")[-1][:200] or None)
         except TelegramError as exc:
             event(log, "telegram-callback-answer-failed", logging.WARNING, error=exc.message)
+
+    async def _once(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Before any handler: an update another process (or this one) took already stops
+        here. Telegram retries a webhook delivery it thinks failed, and a load balancer
+        may hand the retry to another process."""
+        bot = self.config.telegram.token.partition(":")[0]  # the bot's id, not its secret
+        if not await self.core.first_update(bot, update.update_id):
+            event(log, "telegram-update-duplicate", update_id=update.update_id)
+            raise ApplicationHandlerStop
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
