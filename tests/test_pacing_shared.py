@@ -7,15 +7,20 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.config import DigestConfig
+from bot.config import Config, DigestConfig
 from bot.digests.pacing import Pacer, SharedSlots, pacer_for, pacing_key
+from bot.digests.service import DigestService
 from bot.store import Store
 from bot.store.contract import PacingContract
+from tests.support.digests import RecordingSender
+from tests.support.fanout import due_now, telegram_chats
 from tests.support.postgres import pg_server, pg_url
 
 __all__ = ["pg_server", "pg_url"]  # fixtures, used by name
@@ -155,3 +160,29 @@ def test_the_pacer_for_a_platform_shares_only_with_a_store_and_a_token() -> None
     assert pacer_for("telegram", digest, Line(), "").shared is None
     assert pacer_for("telegram", digest).shared is None
     assert pacer_for("console", digest, Line(), "1:t").shared is None
+
+
+async def test_two_passes_on_one_database_share_a_fan_out_in_batches(
+    tmp_path: Path, config: Config
+) -> None:
+    """Two processes' delivery passes at once: each claims a batch at a time, so both
+    take a share, and together they send every digest once."""
+    config = config.with_overrides(
+        storage={"path": str(tmp_path / "shared.db")}, digest={"telegram_rate": 2000.0}
+    )
+    stores = [await Store.open(config.storage.path) for _ in range(2)]
+    try:
+        await due_now(stores[0], telegram_chats(60), datetime.now(UTC))
+        services = [DigestService(s, config, lambda: datetime.now(UTC)) for s in stores]
+        for service in services:
+            service.delivery.batch = 10
+        senders = [RecordingSender(platform="telegram") for _ in services]
+        await asyncio.gather(
+            *(svc.send_due({"telegram": snd}) for svc, snd in zip(services, senders, strict=True))
+        )
+    finally:
+        for store in stores:
+            await store.close()
+    shares = [snd.channels() for snd in senders]
+    assert all(shares)  # both took part
+    assert sum(shares, Counter()) == Counter({f"telegram:{c.id}": 1 for c in telegram_chats(60)})

@@ -64,12 +64,14 @@ class DigestDelivery:
         content: DigestContent,
         *,
         concurrency: int = 64,
+        batch: int = 500,
     ) -> None:
         self.store = store
         self.config = config
         self.clock = clock
         self.content = content
         self.concurrency = concurrency
+        self.batch = batch  # claims per round trip: a process's share of a big fan-out
         self._pacers: dict[str, Pacer] = {}
         self._inflight: set[int] = set()  # subscription ids being delivered now
         self._stopping = asyncio.Event()
@@ -77,12 +79,39 @@ class DigestDelivery:
     async def send_due(
         self, senders: Mapping[str, Sender], now: datetime | None = None
     ) -> DeliveryReport:
-        """Deliver every digest that is due now (the scheduler and `digest --send`)."""
+        """Deliver every digest that is due now (the scheduler and `digest --send`).
+
+        Claims are taken `batch` at a time, each batch sent before the next is claimed:
+        several processes running passes at once each take their share of a big
+        fan-out (and a crash leaves at most one batch leased), while the shared pacer
+        keeps their sum at the platform's rate.
+        """
         now = now or self.clock()
         report = DeliveryReport()
-        jobs = await self._claim_due(senders, now, report)
+        tried: set[int] = set()  # subscriptions this pass asked for (claimed or not)
+        due = 0
+        while not self._stopping.is_set():
+            jobs = await self._claim_due(senders, now, report, tried)
+            if jobs is None:
+                break  # nothing owed that this pass has not asked for
+            due += len(jobs)
+            await self._send_batch(jobs, report)
+        if due:
+            event(
+                log,
+                "digest_pass",
+                due=due,
+                sent=len(report.sent),
+                failed=len(report.failed),
+                empty=len(report.empty),
+                skipped=len(report.skipped),
+            )
+        return report
+
+    async def _send_batch(self, jobs: list[_Job], report: DeliveryReport) -> None:
+        """Send one batch of claimed deliveries concurrently, paced."""
         if not jobs:
-            return report
+            return
         self._inflight.update(j.subscription.id for j in jobs)
         try:
             gate = asyncio.Semaphore(self.concurrency)
@@ -93,16 +122,6 @@ class DigestDelivery:
                     tasks.create_task(self._deliver(job, gate, reply, items, report))
         finally:
             self._inflight.difference_update(j.subscription.id for j in jobs)
-        event(
-            log,
-            "digest_pass",
-            due=len(jobs),
-            sent=len(report.sent),
-            failed=len(report.failed),
-            empty=len(report.empty),
-            skipped=len(report.skipped),
-        )
-        return report
 
     def stop(self) -> None:
         """Let sends in progress finish; deliveries not yet started stay pending."""
@@ -113,19 +132,26 @@ class DigestDelivery:
         self._stopping.clear()
 
     async def _claim_due(
-        self, senders: Mapping[str, Sender], now: datetime, report: DeliveryReport
-    ) -> list[_Job]:
-        """Write the due periods as pending (or take over pending ones) in one go."""
+        self, senders: Mapping[str, Sender], now: datetime, report: DeliveryReport, tried: set[int]
+    ) -> list[_Job] | None:
+        """Write up to `batch` due periods as pending (or take over pending ones) in one
+        go; None when every owed subscription was asked for already in this pass (rows
+        another process holds come back unclaimed, and are not asked for again)."""
         claims: list[Claim] = []
         owed: dict[int, Scheduled] = {}
         for entry in await self.store.subscriptions.scheduled():
             sub = entry.subscription
-            if sub.id in self._inflight or sub.channel.platform not in senders:
+            if sub.id in tried or sub.id in self._inflight or sub.channel.platform not in senders:
                 continue
             claim = await self._owed(entry, now, report)
             if claim is not None:
                 claims.append(claim)
                 owed[sub.id] = entry
+                if len(claims) >= self.batch:
+                    break
+        if not claims:
+            return None
+        tried.update(owed)
         jobs = []
         for delivery in await self.store.deliveries.claim(claims, now):
             sub = owed[delivery.subscription_id].subscription
