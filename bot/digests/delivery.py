@@ -81,21 +81,30 @@ class DigestDelivery:
     ) -> DeliveryReport:
         """Deliver every digest that is due now (the scheduler and `digest --send`).
 
-        Claims are taken `batch` at a time, each batch sent before the next is claimed:
+        Claims are taken `batch` at a time, at most two batches out at once (the next
+        is claimed while the current one sends, so the pacer never waits on the ledger):
         several processes running passes at once each take their share of a big
-        fan-out (and a crash leaves at most one batch leased), while the shared pacer
+        fan-out (and a crash leaves at most two batches leased), while the shared pacer
         keeps their sum at the platform's rate.
         """
         now = now or self.clock()
         report = DeliveryReport()
-        tried: set[int] = set()  # subscriptions this pass asked for (claimed or not)
+        owed = await self._owed_now(senders, now, report)
         due = 0
-        while not self._stopping.is_set():
-            jobs = await self._claim_due(senders, now, report, tried)
-            if jobs is None:
-                break  # nothing owed that this pass has not asked for
-            due += len(jobs)
-            await self._send_batch(jobs, report)
+        sending: asyncio.Task[None] | None = None
+        try:
+            for start in range(0, len(owed), self.batch):
+                if self._stopping.is_set():
+                    break
+                jobs = await self._claim(owed[start : start + self.batch], senders, now, report)
+                due += len(jobs)
+                previous = sending
+                sending = asyncio.create_task(self._send_batch(jobs, report))
+                if previous is not None:
+                    await previous
+        finally:
+            if sending is not None:
+                await sending
         if due:
             event(
                 log,
@@ -131,30 +140,34 @@ class DigestDelivery:
         """Deliver again after stop() (a scheduler that starts again)."""
         self._stopping.clear()
 
-    async def _claim_due(
-        self, senders: Mapping[str, Sender], now: datetime, report: DeliveryReport, tried: set[int]
-    ) -> list[_Job] | None:
-        """Write up to `batch` due periods as pending (or take over pending ones) in one
-        go; None when every owed subscription was asked for already in this pass (rows
-        another process holds come back unclaimed, and are not asked for again)."""
-        claims: list[Claim] = []
-        owed: dict[int, Scheduled] = {}
+    async def _owed_now(
+        self, senders: Mapping[str, Sender], now: datetime, report: DeliveryReport
+    ) -> list[tuple[Claim, Scheduled]]:
+        """What each subscription is owed now, from one read of the ledger. A stale read
+        is harmless: the claim itself skips rows made final or leased since."""
+        owed = []
         for entry in await self.store.subscriptions.scheduled():
             sub = entry.subscription
-            if sub.id in tried or sub.id in self._inflight or sub.channel.platform not in senders:
+            if sub.id in self._inflight or sub.channel.platform not in senders:
                 continue
             claim = await self._owed(entry, now, report)
             if claim is not None:
-                claims.append(claim)
-                owed[sub.id] = entry
-                if len(claims) >= self.batch:
-                    break
-        if not claims:
-            return None
-        tried.update(owed)
+                owed.append((claim, entry))
+        return owed
+
+    async def _claim(
+        self,
+        owed: list[tuple[Claim, Scheduled]],
+        senders: Mapping[str, Sender],
+        now: datetime,
+        report: DeliveryReport,
+    ) -> list[_Job]:
+        """Write one batch of due periods as pending (or take over pending ones) in one
+        go; rows another process holds, or finished since the read, come back unclaimed."""
+        entries = {claim.subscription_id: entry for claim, entry in owed}
         jobs = []
-        for delivery in await self.store.deliveries.claim(claims, now):
-            sub = owed[delivery.subscription_id].subscription
+        for delivery in await self.store.deliveries.claim([c for c, _ in owed], now):
+            sub = entries[delivery.subscription_id].subscription
             if delivery.attempts > self.config.digest.max_attempts:
                 await self._finish(delivery, sub, "failed", report, error="interrupted too often")
                 continue
@@ -246,7 +259,7 @@ class DigestDelivery:
         """
         d, sub = job.delivery, job.subscription
         channel, attempts, moved = sub.channel, d.attempts, False
-        pacer = self._pacer(channel.platform)
+        pacer = self.pacer(channel.platform)
         while True:
             await pacer.acquire(channel.id)
             try:
@@ -342,7 +355,7 @@ class DigestDelivery:
             error=error or "-",
         )
 
-    def _pacer(self, platform: str) -> Pacer:
+    def pacer(self, platform: str) -> Pacer:
         """One pacer per platform, shared by every pass so concurrent passes add up; its
         overall rate is drawn from the store, shared by every process on the bot's token."""
         if platform not in self._pacers:
