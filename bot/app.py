@@ -133,7 +133,7 @@ def chosen_roles(
 
 
 def platform_roles(config: Config) -> list[str]:
-    """The chat platforms with a token: what `digest --send` delivers through."""
+    """The chat platforms with a token: what a scheduler or `digest --send` delivers through."""
     return [r.name for r in ROLES if r.name in ("telegram", "discord") and r.wanted(config)]
 
 
@@ -256,8 +256,12 @@ class App:
         await self._stop.wait()
 
     async def send_due_digests(self) -> DeliveryReport:
-        """`digest --send`: every due digest now, through the adapters and the console."""
+        """`digest --send`: every due digest now, through the adapters and the console;
+        platforms this process does not receive on get send-only connections, so it runs
+        beside `run` without taking its updates or its gateway."""
         from adapters.console import ConsoleAdapter
+
+        await self._open_outbound()
 
         senders: dict[str, Sender] = {"console": ConsoleAdapter(self.core), **self.senders}
         return await self.core.send_due_digests(senders)

@@ -114,3 +114,16 @@ def test_bad_shard_settings_name_the_key(
     with pytest.raises(ConfigError) as caught:
         config.with_overrides(discord=discord)
     assert message in str(caught.value)
+
+
+async def test_digest_send_beside_a_running_bot_only_sends(
+    config: Config, bot_api: BotApiServer
+) -> None:
+    """`digest --send` opens send-only connections: getUpdates stays the receiver's."""
+    config = config.with_overrides(telegram={"token": bot_api.token, "base_url": bot_api.base_url})
+    async with await Store.open(config.storage.path) as store:
+        await due_now(store, telegram_chats(3), datetime.now(UTC))
+    async with App(config, only=[], seed=False) as app:
+        report = await app.send_due_digests()
+    assert len(report.sent) == 3 and len(bot_api.sent) == 3
+    assert {c.method for c in bot_api.calls} & RECEIVING == set()
