@@ -186,3 +186,23 @@ async def test_two_passes_on_one_database_share_a_fan_out_in_batches(
     shares = [snd.channels() for snd in senders]
     assert all(shares)  # both took part
     assert sum(shares, Counter()) == Counter({f"telegram:{c.id}": 1 for c in telegram_chats(60)})
+
+
+async def test_overlapping_passes_of_one_process_send_each_digest_once(
+    tmp_path: Path, config: Config
+) -> None:
+    """A tick that starts a pass while the last one is still claiming: the ledger lets a
+    process re-claim its own rows, so the process itself must not send them twice."""
+    config = config.with_overrides(
+        storage={"path": str(tmp_path / "one.db")}, digest={"telegram_rate": 2000.0}
+    )
+    store = await Store.open(config.storage.path)
+    try:
+        await due_now(store, telegram_chats(40), datetime.now(UTC))
+        service = DigestService(store, config, lambda: datetime.now(UTC))
+        service.delivery.batch = 7
+        sender = RecordingSender(platform="telegram")
+        await asyncio.gather(*(service.send_due({"telegram": sender}) for _ in range(3)))
+    finally:
+        await store.close()
+    assert sender.channels() == Counter({f"telegram:{c.id}": 1 for c in telegram_chats(40)})

@@ -118,10 +118,10 @@ class DigestDelivery:
         return report
 
     async def _send_batch(self, jobs: list[_Job], report: DeliveryReport) -> None:
-        """Send one batch of claimed deliveries concurrently, paced."""
+        """Send one batch of claimed deliveries concurrently, paced (_claim registered
+        them in flight; they leave it here)."""
         if not jobs:
             return
-        self._inflight.update(j.subscription.id for j in jobs)
         try:
             gate = asyncio.Semaphore(self.concurrency)
             prepared = await self._prepare(jobs)
@@ -165,10 +165,18 @@ class DigestDelivery:
         """Write one batch of due periods as pending (or take over pending ones) in one
         go; rows another process holds, or finished since the read, come back unclaimed."""
         entries = {claim.subscription_id: entry for claim, entry in owed}
+        wanted = [c for c, _ in owed if c.subscription_id not in self._inflight]
+        claimed = await self.store.deliveries.claim(wanted, now)
+        # A row this process holds counts as free to its own claims: another pass of
+        # ours may have claimed it meanwhile. Whoever registers first sends it; the
+        # registration follows the claim with no await between, so it is decided here.
+        claimed = [d for d in claimed if d.subscription_id not in self._inflight]
+        self._inflight.update(d.subscription_id for d in claimed)
         jobs = []
-        for delivery in await self.store.deliveries.claim([c for c, _ in owed], now):
+        for delivery in claimed:
             sub = entries[delivery.subscription_id].subscription
             if delivery.attempts > self.config.digest.max_attempts:
+                self._inflight.discard(sub.id)
                 await self._finish(delivery, sub, "failed", report, error="interrupted too often")
                 continue
             jobs.append(_Job(delivery, sub, senders[sub.channel.platform]))
