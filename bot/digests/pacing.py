@@ -67,7 +67,7 @@ class Gcra:
         return len(self._tat)
 
 
-LATE_S = 0.02  # how late a shared slot may still be used (sends then go back to back)
+LATE_S = 0.05  # how late a shared slot may still be used (sends then go back to back)
 
 
 class SharedSlots:
