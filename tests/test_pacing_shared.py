@@ -206,3 +206,22 @@ async def test_overlapping_passes_of_one_process_send_each_digest_once(
     finally:
         await store.close()
     assert sender.channels() == Counter({f"telegram:{c.id}": 1 for c in telegram_chats(40)})
+
+
+async def test_an_update_is_first_once_across_connections_on_both_backends(
+    tmp_path: Path, pg_url: str
+) -> None:
+    from bot.store.postgres.store import PgStore
+
+    sqlite = [await Store.open(tmp_path / "u.db") for _ in range(2)]
+    pg = [await PgStore.open(pg_url) for _ in range(2)]
+    try:
+        for a, b in (sqlite, pg):
+            assert await a.updates.first("42", 7, 1000.0, 3600.0)
+            assert not await b.updates.first("42", 7, 1001.0, 3600.0)  # the other process
+            assert await b.updates.first("43", 7, 1001.0, 3600.0)  # another bot's update 7
+    finally:
+        for store in sqlite:
+            await store.close()
+        for pg_store in pg:
+            await pg_store.close()
