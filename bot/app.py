@@ -50,12 +50,15 @@ class Role:
 
     `build` makes a chat adapter (it receives and delivers digests), `serve` a service
     that only receives (the web site); a role with neither is the digest scheduler.
+    `send` makes the platform's send-only connection, which the scheduler opens when
+    this process does not receive on that platform (`run --only scheduler`).
     """
 
     name: str
     wanted: Callable[[Config], bool]
     build: Build | None = None
     serve: Serve | None = None
+    send: Build | None = None
 
 
 def console_run(config: Config) -> bool:
@@ -82,6 +85,19 @@ def _discord(config: Config, core: Core, on_exit: Callable[[], None]) -> Adapter
     return discord_adapter.create(config, core)
 
 
+def _telegram_sender(config: Config, core: Core, on_exit: Callable[[], None]) -> Adapter:
+    opt_in_ptb_timedelta()
+    from adapters import telegram_adapter
+
+    return telegram_adapter.create_sender(config, core)
+
+
+def _discord_sender(config: Config, core: Core, on_exit: Callable[[], None]) -> Adapter:
+    from adapters import discord_adapter
+
+    return discord_adapter.create_sender(config, core)
+
+
 def _console(config: Config, core: Core, on_exit: Callable[[], None]) -> Adapter:
     from adapters.console import ConsoleAdapter
 
@@ -95,8 +111,8 @@ def _web(config: Config, core: Core) -> Service:
 
 
 ROLES: tuple[Role, ...] = (
-    Role("telegram", lambda c: bool(c.telegram.token), build=_telegram),
-    Role("discord", lambda c: bool(c.discord.token), build=_discord),
+    Role("telegram", lambda c: bool(c.telegram.token), build=_telegram, send=_telegram_sender),
+    Role("discord", lambda c: bool(c.discord.token), build=_discord, send=_discord_sender),
     Role("console", console_run, build=_console),
     Role("web", lambda c: c.web.enabled, serve=_web),
     Role("scheduler", lambda c: True),
@@ -117,7 +133,7 @@ def chosen_roles(
 
 
 def platform_roles(config: Config) -> list[str]:
-    """The chat platforms with a token: what `digest --send` delivers through."""
+    """The chat platforms with a token: what a scheduler or `digest --send` delivers through."""
     return [r.name for r in ROLES if r.name in ("telegram", "discord") and r.wanted(config)]
 
 
@@ -133,9 +149,11 @@ class App:
         roles: Sequence[Role] = ROLES,
     ) -> None:
         self.config = config
+        self.table = roles
         self.roles = chosen_roles(config, only, roles)
         self.seed = seed
         self.adapters: list[Adapter] = []
+        self.outbound: list[Adapter] = []  # send-only connections the scheduler opened
         self.services: list[Service] = []
         self.scheduler: DigestScheduler | None = None
         self._core: Core | None = None
@@ -191,9 +209,20 @@ class App:
             return
         from bot.digests.scheduler import DigestScheduler
 
+        await self._open_outbound()
         # the scheduler pauses and resumes the digest service around its passes
         scheduler = DigestScheduler(self.core.digests, self.senders, self.config)
         self.scheduler = await self._stack.enter_async_context(scheduler)
+
+    async def _open_outbound(self) -> None:
+        """Send-only connections for every platform with a token this process does not
+        receive on: a `scheduler` process delivers everywhere and receives nothing."""
+        for role in self.table:
+            if role.send is None or role.name in self.senders or not role.wanted(self.config):
+                continue
+            sender = role.send(self.config, self.core, self.stop)
+            await self._stack.enter_async_context(sender)
+            self.outbound.append(sender)
 
     async def _seed_if_empty(self) -> None:
         report = await self.core.seed_if_empty()
@@ -202,8 +231,8 @@ class App:
 
     @property
     def senders(self) -> dict[str, Sender]:
-        """Every running adapter by platform: where digests go."""
-        return {a.platform: a for a in self.adapters}
+        """Every running adapter (or send-only connection) by platform: where digests go."""
+        return {a.platform: a for a in (*self.adapters, *self.outbound)}
 
     def stop(self) -> None:
         """Ask run() to return (signals, the console's /quit)."""
@@ -220,14 +249,19 @@ class App:
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM (or stop()); the caller's `async with` then stops."""
         names = ",".join(p.platform for p in (*self.adapters, *self.services)) or "-"
-        if not (self.adapters or self.services):
+        sending = ",".join(s.platform for s in self.outbound) or "-"
+        if not (self.adapters or self.services or self.outbound):
             event(log, "idle", reason="no platform token configured and no terminal on stdin")
-        event(log, "running", adapters=names)
+        event(log, "running", adapters=names, send_only=sending)
         await self._stop.wait()
 
     async def send_due_digests(self) -> DeliveryReport:
-        """`digest --send`: every due digest now, through the adapters and the console."""
+        """`digest --send`: every due digest now, through the adapters and the console;
+        platforms this process does not receive on get send-only connections, so it runs
+        beside `run` without taking its updates or its gateway."""
         from adapters.console import ConsoleAdapter
+
+        await self._open_outbound()
 
         senders: dict[str, Sender] = {"console": ConsoleAdapter(self.core), **self.senders}
         return await self.core.send_due_digests(senders)

@@ -201,11 +201,23 @@ class DiscordConfig:
     gateway_url: str = ""  # e.g. ws://127.0.0.1:8765/gateway
     dev_guild_ids: tuple[int, ...] = ()  # sync commands to these guilds instead of globally
     read_messages: bool = False  # privileged message-content intent: analyse mentions
+    shard_count: int = 0  # 0: no sharding; else the bot's total number of shards
+    shard_ids: tuple[int, ...] = ()  # the shards this process runs (empty: all of them)
 
     def validate(self) -> None:
         """Raise ConfigError naming the key of the first bad value."""
         _url_or_empty("discord", "api_base_url", self.api_base_url)
         _url_or_empty("discord", "gateway_url", self.gateway_url, schemes=("ws", "wss"))
+        _at_least("discord", "shard_count", self.shard_count, 0)
+        if self.shard_ids and not self.shard_count:
+            raise ConfigError("[discord] shard_ids: needs shard_count (the total number of shards)")
+        for shard in self.shard_ids:
+            if not 0 <= shard < self.shard_count:
+                raise ConfigError(
+                    f"[discord] shard_ids: {shard} is not a shard of 0..{self.shard_count - 1}"
+                )
+        if len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ConfigError("[discord] shard_ids: a shard is named twice")
 
 
 @dataclass(frozen=True)
@@ -225,6 +237,7 @@ class DigestConfig:
     discord_rate: float = 50.0  # requests per second, all channels together
     discord_channel_per_second: float = 1.0  # Discord: about 5 messages per 5 s per channel
     console_rate: float = 100.0
+    lease_s: float = 60.0  # a claimed digest's lease: a dead process's claim frees after it
 
     def validate(self) -> None:
         """Raise ConfigError naming the key of the first bad value."""
@@ -241,6 +254,7 @@ class DigestConfig:
             "discord_rate",
             "discord_channel_per_second",
             "console_rate",
+            "lease_s",
         ):
             _positive("digest", key, getattr(self, key))
 

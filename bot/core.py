@@ -44,6 +44,9 @@ from bot.replies import analysis_reply, error_reply, info, item_for
 from bot.store import StoreContract, Totals, open_store, utcnow
 
 log = logging.getLogger("prism.core")
+# How long handled update ids are remembered: Telegram retries a webhook delivery for
+# minutes, not hours, so an hour covers every retry with room to spare.
+UPDATE_MEMORY_S = 3600.0
 
 Handler = Callable[["Core", Request], Awaitable[list[Reply]]]
 
@@ -350,6 +353,11 @@ class Core:
     async def send_due_digests(self, senders: Mapping[str, Sender]) -> DeliveryReport:
         """Deliver every digest that is due now, through the given senders."""
         return await self.digests.send_due(senders)
+
+    async def first_update(self, bot: str, update_id: int) -> bool:
+        """Whether this process is the first to take this incoming update: webhook
+        processes behind one load balancer answer a retried update once."""
+        return await self.store.updates.first(bot, update_id, time.time(), UPDATE_MEMORY_S)
 
     async def stats(self) -> Totals:
         """Analyses, requests, deliveries and model usage so far."""

@@ -116,7 +116,9 @@ async def test_migration_009_keeps_thoughts_and_ids(tmp_path: Path) -> None:
     saved = await store.analyses.save(article(), draft(), created_at=T0)
     await store.thoughts.react(saved.id, "web:x", "useful")
     await store.db.execute("PRAGMA user_version = 8")
-    await store.db.conn.execute("DROP TABLE channel_settings")
+    await store.db.conn.execute("DROP TABLE channel_settings")  # made by 009
+    for later in ("pacing", "handled_updates"):  # made by 010: back to schema 8 for real
+        await store.db.conn.execute(f"DROP TABLE {later}")
     await store.close()
     store = await Store.open(path)
     try:

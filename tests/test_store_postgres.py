@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from bot.store.postgres.url import describe, display_url
 from bot.store.subscriptions import Claim
 from tests.support.digests import Clock, RecordingSender, add_analysis, request, utc
 from tests.test_store import article, draft
+
+MIGRATIONS = resources.files("bot.store.postgres") / "migrations"
 
 BACKENDS = ["sqlite", "postgresql"]
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

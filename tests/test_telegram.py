@@ -53,6 +53,9 @@ class RecordingCore:
         arrived.set()
         return list(self.replies)
 
+    async def first_update(self, bot: str, update_id: int) -> bool:
+        return True  # one process: every update is new
+
     async def wait(self, n: int) -> list[Request]:
         async with asyncio.timeout(10):
             while len(self.requests) < n:

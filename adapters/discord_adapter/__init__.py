@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.discord_adapter.adapter import DiscordAdapter, PrismClient, create
+from adapters.discord_adapter.adapter import DiscordAdapter, PrismClient, create, create_sender
 from adapters.discord_adapter.compat import use_endpoints
 from adapters.discord_adapter.render import Button, Message, render
 
@@ -12,6 +12,7 @@ __all__ = [
     "Message",
     "PrismClient",
     "create",
+    "create_sender",
     "render",
     "use_endpoints",
 ]

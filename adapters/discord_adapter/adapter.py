@@ -49,7 +49,12 @@ class PrismClient(discord.Client):
     """discord.Client that builds and syncs its command tree during login."""
 
     def __init__(
-        self, adapter: DiscordAdapter, *, guild_ready_timeout: float, reidentify_delay: float
+        self,
+        adapter: DiscordAdapter,
+        *,
+        guild_ready_timeout: float,
+        reidentify_delay: float,
+        **shards: Any,
     ) -> None:
         settings = adapter.config.discord
         intents = discord.Intents.none()
@@ -60,6 +65,7 @@ class PrismClient(discord.Client):
             intents=intents,
             allowed_mentions=NO_MENTIONS,
             guild_ready_timeout=guild_ready_timeout,
+            **shards,
         )
         self.adapter = adapter
         self.reidentify_delay = reidentify_delay
@@ -89,8 +95,31 @@ class PrismClient(discord.Client):
         await self.adapter.on_message(message)
 
 
+class PrismShardedClient(PrismClient, discord.AutoShardedClient):
+    """PrismClient running several shards (`[discord] shard_ids`) on one connection each."""
+
+
+def client_for(adapter: DiscordAdapter, guild_ready_timeout: float, delay: float) -> PrismClient:
+    """The gateway client `[discord] shard_count, shard_ids` ask for: unsharded, one
+    shard (Client(shard_id, shard_count)), or several shards in this process."""
+    settings = adapter.config.discord
+    timing: dict[str, Any] = {"guild_ready_timeout": guild_ready_timeout, "reidentify_delay": delay}
+    if not settings.shard_count:
+        return PrismClient(adapter, **timing)
+    if len(settings.shard_ids) == 1:
+        shard = {"shard_id": settings.shard_ids[0], "shard_count": settings.shard_count}
+        return PrismClient(adapter, **timing, **shard)
+    ids = list(settings.shard_ids) or None  # none named: every shard in this process
+    return PrismShardedClient(adapter, **timing, shard_ids=ids, shard_count=settings.shard_count)
+
+
 class DiscordAdapter:
-    """bot.ports.Adapter for Discord."""
+    """bot.ports.Adapter for Discord.
+
+    With `receive=False` it only sends (a `scheduler` process): it logs in over REST and
+    posts through the HTTP client, never opening the gateway, so any number of send-only
+    processes may run beside the one that receives.
+    """
 
     platform = "discord"
 
@@ -102,13 +131,15 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
         ready_timeout: float = 60.0,
         reidentify_delay: float = 5.0,
+        receive: bool = True,
     ) -> None:
         self.config = config
         self.core = core
+        self.receive = receive
         self.guild_ready_timeout = guild_ready_timeout
         self.reidentify_delay = reidentify_delay
         self.ready_timeout = ready_timeout
-        self.client: PrismClient | None = None
+        self.client: discord.Client | None = None
         self._connection: asyncio.Task[None] | None = None
         self._restore: Callable[[], None] | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
@@ -121,11 +152,10 @@ class DiscordAdapter:
         if not settings.token:
             raise ConfigError("[discord] token: not set (or set DISCORD_BOT_TOKEN)")
         self._restore = use_endpoints(settings.api_base_url, settings.gateway_url)
-        self.client = client = PrismClient(
-            self,
-            guild_ready_timeout=self.guild_ready_timeout,
-            reidentify_delay=self.reidentify_delay,
-        )
+        if not self.receive:
+            await self._start_sending()
+            return
+        self.client = client = client_for(self, self.guild_ready_timeout, self.reidentify_delay)
         try:
             await self._login(client)
             self._connection = asyncio.create_task(client.connect(reconnect=True))
@@ -134,6 +164,21 @@ class DiscordAdapter:
             await self.stop()
             raise
         event(log, "discord.ready", user=str(client.user), guilds=len(client.guilds))
+
+    async def _start_sending(self) -> None:
+        """Send-only: a plain client logged in over REST; no gateway, no command sync."""
+        self.client = client = discord.Client(
+            intents=discord.Intents.none(), allowed_mentions=NO_MENTIONS
+        )
+        try:
+            await client.login(self.config.discord.token)
+        except discord.LoginFailure:
+            await self.stop()
+            raise ConfigError("[discord] token: rejected by the Discord API (401)") from None
+        except BaseException:
+            await self.stop()
+            raise
+        event(log, "discord.ready", user=str(client.user), mode="send-only")
 
     async def _login(self, client: PrismClient) -> None:
         settings = self.config.discord
@@ -403,3 +448,8 @@ def _locale(interaction: discord.Interaction[Any]) -> str | None:
     """The language hint: a guild's preferred locale, or in DMs the user's own."""
     locale = interaction.guild_locale if interaction.guild_id is not None else interaction.locale
     return str(locale) if locale is not None else None
+
+
+def create_sender(config: Config, core: Core) -> DiscordAdapter:
+    """A send-only Discord connection for a `scheduler` process: REST only, no gateway."""
+    return DiscordAdapter(config, core, receive=False)

@@ -35,10 +35,12 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -74,18 +76,35 @@ class CoreLike(Protocol):
         """Answer one request (bot.core.Core.handle)."""
         ...
 
+    async def first_update(self, bot: str, update_id: int) -> bool:
+        """Whether this process takes the update (bot.core.Core.first_update)."""
+        ...
+
 
 class TelegramAdapter:
-    """Implements bot.ports.Adapter for Telegram (polling, or a webhook when configured)."""
+    """Implements bot.ports.Adapter for Telegram (polling, or a webhook when configured).
+
+    With `receive=False` it only sends (a `scheduler` process): the Application is built
+    without an updater and never started, so nothing calls getUpdates or sets a webhook
+    and any number of send-only processes may run beside the one that receives.
+    """
 
     platform = "telegram"
 
-    def __init__(self, config: Config, core: CoreLike, *, typing_every: float = 4.0) -> None:
+    def __init__(
+        self,
+        config: Config,
+        core: CoreLike,
+        *,
+        typing_every: float = 4.0,
+        receive: bool = True,
+    ) -> None:
         if not config.telegram.token:
             raise ConfigError("[telegram] token: required to run the Telegram adapter")
         self.config = config
         self.core = core
         self.typing_every = typing_every
+        self.receive = receive
         self._shown: OrderedDict[tuple[int, int], int] = OrderedDict()
         self._redact = RedactFilter([config.telegram.token, config.telegram.secret_token])
         self._quiet_url_loggers(True)  # before building: PTB logs its API URL right away
@@ -109,7 +128,12 @@ class TelegramAdapter:
             builder = builder.base_url(tg.base_url)
         if tg.base_file_url:
             builder = builder.base_file_url(tg.base_file_url)
-        app: TelegramApp = builder.build()
+        if not self.receive:
+            app: TelegramApp = builder.updater(None).build()
+            return app  # no handlers: nothing will be received
+        app = builder.build()
+        if self.config.telegram.webhook_url:  # several processes may receive: answer once
+            app.add_handler(TypeHandler(Update, self._once), group=-1)
         for command in COMMANDS:
             app.add_handler(CommandHandler(command.name, self._on_command, filters=_MESSAGES))
         app.add_handler(MessageHandler(_MESSAGES & filters.TEXT & ~filters.COMMAND, self._on_text))
@@ -120,9 +144,13 @@ class TelegramAdapter:
     # --- lifecycle ----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Connect, register the commands, and begin polling (or serving the webhook)."""
+        """Connect, register the commands, and begin polling (or serving the webhook);
+        send-only: connect (getMe, for the username deep links use) and nothing more."""
         tg = self.config.telegram
         await self.app.initialize()
+        if not self.receive:
+            event(log, "telegram-started", bot=self.username, mode="send-only")
+            return
         await self._register_commands()
         await self.app.start()
         updater = self.app.updater
@@ -271,6 +299,15 @@ class TelegramAdapter:
             await query.answer(text.split("\n")[-1][:200] or None)
         except TelegramError as exc:
             event(log, "telegram-callback-answer-failed", logging.WARNING, error=exc.message)
+
+    async def _once(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Before any handler: an update another process (or this one) took already stops
+        here. Telegram retries a webhook delivery it thinks failed, and a load balancer
+        may hand the retry to another process."""
+        bot = self.config.telegram.token.partition(":")[0]  # the bot's id, not its secret
+        if not await self.core.first_update(bot, update.update_id):
+            event(log, "telegram-update-duplicate", update_id=update.update_id)
+            raise ApplicationHandlerStop
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
@@ -422,6 +459,11 @@ class TelegramAdapter:
 def create(config: Config, core: CoreLike) -> TelegramAdapter:
     """The entry point `prism-bot run` calls when a Telegram token is configured."""
     return TelegramAdapter(config, core)
+
+
+def create_sender(config: Config, core: CoreLike) -> TelegramAdapter:
+    """A send-only Telegram connection for a `scheduler` process: no getUpdates, no webhook."""
+    return TelegramAdapter(config, core, receive=False)
 
 
 def _chat_id(ident: str) -> int | str:

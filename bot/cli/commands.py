@@ -13,7 +13,7 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 
-from bot.app import App, platform_roles, print_replies
+from bot.app import App, print_replies
 from bot.cli.output import (
     analysis_json,
     article_json,
@@ -140,7 +140,7 @@ async def digest(args: argparse.Namespace, config: Config) -> int:
 
 async def _send_digests(config: Config, as_json: bool) -> int:
     """Every due digest now, through every platform with a token (and the console)."""
-    async with App(config, only=platform_roles(config), seed=False) as app:
+    async with App(config, only=[], seed=False) as app:  # send-only: `run` may be receiving
         report = await app.send_due_digests()
     summary = {k: list(v) for k, v in vars(report).items()}
     if as_json:
@@ -210,8 +210,9 @@ async def chat(args: argparse.Namespace, config: Config) -> int:
 
 
 async def run(args: argparse.Namespace, config: Config) -> int:
-    """`run`: every configured adapter and the scheduler, until SIGINT or SIGTERM."""
-    async with App(config) as app:
+    """`run [--only NAME[,NAME]]`: every configured role (or the named ones) until SIGINT
+    or SIGTERM; unknown names are a usage error naming the valid ones."""
+    async with App(config, only=getattr(args, "only", None)) as app:
         await app.run()
     return 0
 

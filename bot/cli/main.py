@@ -40,6 +40,14 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def role_names(text: str) -> list[str]:
+    """`--only telegram,scheduler` as names (App checks them against the role table)."""
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: role names separated by commas")
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command with its arguments; `--config PATH` is accepted after any of them."""
     common = argparse.ArgumentParser(add_help=False)
@@ -50,7 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, summary: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[common], help=summary, description=summary)
 
-    add("run", "run every configured adapter and the digest scheduler")
+    p = add("run", "run every configured adapter and the digest scheduler")
+    p.add_argument(
+        "--only",
+        metavar="NAME[,NAME]",
+        type=role_names,
+        help="run only these roles (telegram, discord, console, web, scheduler, …)",
+    )
     add("chat", "chat with the bot in this terminal")
     p = add("analyze", "analyse one link and print the analysis")
     p.add_argument("url")

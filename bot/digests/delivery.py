@@ -65,12 +65,14 @@ class DigestDelivery:
         content: DigestContent,
         *,
         concurrency: int = 64,
+        batch: int = 500,
     ) -> None:
         self.store = store
         self.config = config
         self.clock = clock
         self.content = content
         self.concurrency = concurrency
+        self.batch = batch  # claims per round trip: a process's share of a big fan-out
         self._pacers: dict[str, Pacer] = {}
         self._inflight: set[int] = set()  # subscription ids being delivered now
         self._stopping = asyncio.Event()
@@ -78,13 +80,49 @@ class DigestDelivery:
     async def send_due(
         self, senders: Mapping[str, Sender], now: datetime | None = None
     ) -> DeliveryReport:
-        """Deliver every digest that is due now (the scheduler and `digest --send`)."""
+        """Deliver every digest that is due now (the scheduler and `digest --send`).
+
+        Claims are taken `batch` at a time, at most two batches out at once (the next
+        is claimed while the current one sends, so the pacer never waits on the ledger):
+        several processes running passes at once each take their share of a big
+        fan-out (and a crash leaves at most two batches leased), while the shared pacer
+        keeps their sum at the platform's rate.
+        """
         now = now or self.clock()
         report = DeliveryReport()
-        jobs = await self._claim_due(senders, now, report)
+        owed = await self._owed_now(senders, now, report)
+        due = 0
+        sending: asyncio.Task[None] | None = None
+        try:
+            for start in range(0, len(owed), self.batch):
+                if self._stopping.is_set():
+                    break
+                jobs = await self._claim(owed[start : start + self.batch], senders, now, report)
+                due += len(jobs)
+                previous = sending
+                sending = asyncio.create_task(self._send_batch(jobs, report))
+                if previous is not None:
+                    await previous
+        finally:
+            if sending is not None:
+                await sending
+        if due:
+            event(
+                log,
+                "digest_pass",
+                due=due,
+                sent=len(report.sent),
+                failed=len(report.failed),
+                empty=len(report.empty),
+                skipped=len(report.skipped),
+            )
+        return report
+
+    async def _send_batch(self, jobs: list[_Job], report: DeliveryReport) -> None:
+        """Send one batch of claimed deliveries concurrently, paced (_claim registered
+        them in flight; they leave it here)."""
         if not jobs:
-            return report
-        self._inflight.update(j.subscription.id for j in jobs)
+            return
         try:
             gate = asyncio.Semaphore(self.concurrency)
             prepared = await self._prepare(jobs)
@@ -93,16 +131,6 @@ class DigestDelivery:
                     tasks.create_task(self._deliver(job, gate, reply, items, report))
         finally:
             self._inflight.difference_update(j.subscription.id for j in jobs)
-        event(
-            log,
-            "digest_pass",
-            due=len(jobs),
-            sent=len(report.sent),
-            failed=len(report.failed),
-            empty=len(report.empty),
-            skipped=len(report.skipped),
-        )
-        return report
 
     def stop(self) -> None:
         """Let sends in progress finish; deliveries not yet started stay pending."""
@@ -112,24 +140,43 @@ class DigestDelivery:
         """Deliver again after stop() (a scheduler that starts again)."""
         self._stopping.clear()
 
-    async def _claim_due(
+    async def _owed_now(
         self, senders: Mapping[str, Sender], now: datetime, report: DeliveryReport
-    ) -> list[_Job]:
-        """Write the due periods as pending (or take over pending ones) in one go."""
-        claims: list[Claim] = []
-        owed: dict[int, Scheduled] = {}
+    ) -> list[tuple[Claim, Scheduled]]:
+        """What each subscription is owed now, from one read of the ledger. A stale read
+        is harmless: the claim itself skips rows made final or leased since."""
+        owed = []
         for entry in await self.store.subscriptions.scheduled():
             sub = entry.subscription
             if sub.id in self._inflight or sub.channel.platform not in senders:
                 continue
             claim = await self._owed(entry, now, report)
             if claim is not None:
-                claims.append(claim)
-                owed[sub.id] = entry
+                owed.append((claim, entry))
+        return owed
+
+    async def _claim(
+        self,
+        owed: list[tuple[Claim, Scheduled]],
+        senders: Mapping[str, Sender],
+        now: datetime,
+        report: DeliveryReport,
+    ) -> list[_Job]:
+        """Write one batch of due periods as pending (or take over pending ones) in one
+        go; rows another process holds, or finished since the read, come back unclaimed."""
+        entries = {claim.subscription_id: entry for claim, entry in owed}
+        wanted = [c for c, _ in owed if c.subscription_id not in self._inflight]
+        claimed = await self.store.deliveries.claim(wanted, now)
+        # A row this process holds counts as free to its own claims: another pass of
+        # ours may have claimed it meanwhile. Whoever registers first sends it; the
+        # registration follows the claim with no await between, so it is decided here.
+        claimed = [d for d in claimed if d.subscription_id not in self._inflight]
+        self._inflight.update(d.subscription_id for d in claimed)
         jobs = []
-        for delivery in await self.store.deliveries.claim(claims, now):
-            sub = owed[delivery.subscription_id].subscription
+        for delivery in claimed:
+            sub = entries[delivery.subscription_id].subscription
             if delivery.attempts > self.config.digest.max_attempts:
+                self._inflight.discard(sub.id)
                 await self._finish(delivery, sub, "failed", report, error="interrupted too often")
                 continue
             jobs.append(_Job(delivery, sub, senders[sub.channel.platform]))
@@ -228,7 +275,7 @@ class DigestDelivery:
         """
         d, sub = job.delivery, job.subscription
         channel, attempts, moved = sub.channel, d.attempts, False
-        pacer = self._pacer(channel.platform)
+        pacer = self.pacer(channel.platform)
         while True:
             await pacer.acquire(channel.id)
             try:
@@ -324,10 +371,14 @@ class DigestDelivery:
             error=error or "-",
         )
 
-    def _pacer(self, platform: str) -> Pacer:
-        """One pacer per platform, shared by every pass so concurrent passes add up."""
+    def pacer(self, platform: str) -> Pacer:
+        """One pacer per platform, shared by every pass so concurrent passes add up; its
+        overall rate is drawn from the store, shared by every process on the bot's token."""
         if platform not in self._pacers:
-            self._pacers[platform] = pacer_for(platform, self.config.digest)
+            token = {"telegram": self.config.telegram.token, "discord": self.config.discord.token}
+            self._pacers[platform] = pacer_for(
+                platform, self.config.digest, self.store.pacing, token.get(platform, "")
+            )
         return self._pacers[platform]
 
 

@@ -4,15 +4,32 @@ A GCRA (generic cell rate algorithm, the token bucket written as one timestamp)
 hands each send the next free slot, so a fan-out to thousands of channels flows at
 the platform's rate from the first message, with no fixed sleep per message and no
 reliance on 429 answers (the libraries' own 429 handling stays as the backstop).
+
+A platform's overall limit belongs to the bot token, not to the process: with a store
+(`SharedSlots`) the overall slots come from one line in the database that every
+process sharing it draws from, a block at a time, so several schedulers together stay
+under the limit. The per-channel limit stays in the process: one process delivers a
+given channel's digest (the ledger's claim).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
+from typing import Protocol
 
 from bot.config import DigestConfig
+
+
+class SlotLine(Protocol):
+    """Where shared slots come from: bot.store's pacing repository."""
+
+    async def reserve(self, key: str, now: float, interval: float, count: int) -> float:
+        """Take the next `count` slots `interval` apart, none before `now`; the first one's time."""
+        ...
 
 
 class Gcra:
@@ -50,6 +67,71 @@ class Gcra:
         return len(self._tat)
 
 
+LATE_S = 0.05  # how late a shared slot may still be used (sends then go back to back)
+
+
+class SharedSlots:
+    """Overall slots drawn from the store a block at a time (about `block_s` worth).
+
+    A slot is an absolute time on the clock every process shares (the wall clock).
+    Blocks keep the store to a few round trips a second per process; a slot that went
+    by unused (the loop stalled, the fan-out ended) is dropped, never sent late in a
+    burst, so the line's spacing holds for all processes together.
+    """
+
+    def __init__(self, line: SlotLine, key: str, rate: float, *, block_s: float = 0.25) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.line = line
+        self.key = key
+        self.interval = 1.0 / rate
+        # A slot may be used this late: one interval, but never under LATE_S, so a busy
+        # loop's usual jitter at hundreds of messages a second does not waste slots.
+        self.late = max(self.interval, LATE_S)
+        self.count = max(1, round(rate * block_s))
+        self._slots: deque[float] = deque()
+        self._next: asyncio.Future[list[float]] | None = None  # the block being reserved
+        self.dropped = 0  # slots that went by unused (a stalled loop; benchmarks print it)
+
+    async def take(self, now: float) -> float:
+        """The next slot of this process's block. The next block is reserved while half
+        of this one is left, so the store's round trip never holds a send up."""
+        while True:
+            while self._slots and self._slots[0] < now - self.late:
+                self._slots.popleft()  # went by unused
+                self.dropped += 1
+            if self._slots:
+                break
+            if self._next is None:
+                self._prefetch(now)
+            await self._refill()
+        slot = self._slots.popleft()
+        if len(self._slots) <= self.count // 2 and self._next is None:
+            self._prefetch(now)
+        return slot
+
+    def _prefetch(self, now: float) -> None:
+        """Reserve the next block in the background (its failure surfaces in _refill)."""
+        self._next = asyncio.ensure_future(self._reserve(now))
+        self._next.add_done_callback(_seen)
+
+    async def _reserve(self, now: float) -> list[float]:
+        first = await self.line.reserve(self.key, now, self.interval, self.count)
+        return [first + i * self.interval for i in range(self.count)]
+
+    async def _refill(self) -> None:
+        """Wait for the block being reserved and take its slots."""
+        pending, self._next = self._next, None
+        assert pending is not None
+        self._slots.extend(await pending)
+
+
+def _seen(future: asyncio.Future[list[float]]) -> None:
+    """A prefetch nobody waits for any more (the pass ended) fails quietly."""
+    if not future.cancelled():
+        future.exception()
+
+
 class Pacer:
     """One platform's limits: an overall rate and, optionally, one per channel."""
 
@@ -62,8 +144,10 @@ class Pacer:
         channel_burst: int = 1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared: SharedSlots | None = None,
     ) -> None:
         self.overall = Gcra(rate, burst)
+        self.shared = shared  # when set, overall slots come from it (clock: the wall clock)
         self.per_channel = Gcra(per_channel, channel_burst) if per_channel else None
         self.clock = clock
         self.sleep = sleep
@@ -83,6 +167,9 @@ class Pacer:
             if delay > 0:
                 await self.sleep(delay)
         async with self._turn:  # one waiter at a time: a stalled loop never releases a clump
+            if self.shared is not None:
+                await self._shared_slot(self.shared)
+                return
             now = self.clock()
             delay = self.overall.reserve(now)
             if delay > 0:
@@ -91,6 +178,17 @@ class Pacer:
             if woke - (now + delay) > self.overall.interval:
                 self.overall.settle(woke)  # late by more than a slot: start afresh from now
 
+    async def _shared_slot(self, shared: SharedSlots) -> None:
+        """Wait for a slot of the shared line; one missed by more than `late` is dropped."""
+        while True:
+            now = self.clock()
+            slot = await shared.take(now)
+            if slot > now:
+                await self.sleep(slot - now)
+            if self.clock() - slot <= shared.late:
+                return
+            shared.dropped += 1
+
 
 # The [digest] rates are the platforms' limits; sends are paced this far under them so
 # that jitter in when requests reach the platform (event-loop scheduling, connection
@@ -98,12 +196,26 @@ class Pacer:
 HEADROOM = 0.98
 
 
-def pacer_for(platform: str, digest: DigestConfig) -> Pacer:
-    """The pacer for a platform, from the [digest] rate keys, with headroom."""
+def pacer_for(
+    platform: str, digest: DigestConfig, line: SlotLine | None = None, token: str = ""
+) -> Pacer:
+    """The pacer for a platform, from the [digest] rate keys, with headroom; with a
+    `line` (the store) and the bot's token, the overall rate is shared across processes."""
     if platform == "telegram":
         # 20 a minute per group becomes one slot every 3 s per chat: never a burst.
         per_chat = digest.telegram_chat_per_minute / 60.0
-        return Pacer(digest.telegram_rate * HEADROOM, per_chat * HEADROOM)
-    if platform == "discord":
-        return Pacer(digest.discord_rate * HEADROOM, digest.discord_channel_per_second * HEADROOM)
-    return Pacer(digest.console_rate)
+        rate, per_channel = digest.telegram_rate * HEADROOM, per_chat * HEADROOM
+    elif platform == "discord":
+        rate = digest.discord_rate * HEADROOM
+        per_channel = digest.discord_channel_per_second * HEADROOM
+    else:
+        return Pacer(digest.console_rate)
+    if line is None or not token:
+        return Pacer(rate, per_channel)
+    shared = SharedSlots(line, pacing_key(platform, token), rate)
+    return Pacer(rate, per_channel, clock=time.time, shared=shared)
+
+
+def pacing_key(platform: str, token: str) -> str:
+    """The store's key for a bot's limit: the platform and a hash, never the token itself."""
+    return f"{platform}:{hashlib.sha256(token.encode()).hexdigest()[:16]}"

@@ -5,6 +5,7 @@ SQLite is the default backend: one Database, one repository per concept.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -15,7 +16,8 @@ from bot.store.contract import StoreContract, Totals
 from bot.store.db import Database
 from bot.store.feeds import FeedRepo
 from bot.store.locks import FileLocks
-from bot.store.subscriptions import DeliveryRepo, SubscriptionRepo
+from bot.store.pacing import PacingRepo, UpdateLog
+from bot.store.subscriptions import LEASE, DeliveryRepo, SubscriptionRepo
 from bot.store.text import TextIndex
 from bot.store.thoughts import ThoughtRepo
 from bot.store.usage import UsageRepo
@@ -37,23 +39,26 @@ __all__ = [
 class Store:
     """Everything persistent (SQLite), opened once per process and closed on shutdown."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, lease: timedelta = LEASE) -> None:
         self.db = db
         self.analyses = AnalysisRepo(db)
         self.usage = UsageRepo(db)
         self.subscriptions = SubscriptionRepo(db)
-        self.deliveries = DeliveryRepo(db)
+        self.deliveries = DeliveryRepo(db, lease=lease)
         self.text = TextIndex(db)
         self.vectors = VectorRepo(db)
         self.thoughts = ThoughtRepo(db)
         self.feeds = FeedRepo(db)
         self.locks = FileLocks(db.path)
         self.channels = ChannelRepo(db)
+        self.pacing = PacingRepo(db)
+        self.updates = UpdateLog(db)
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open (creating if needed) and migrate the SQLite file at `path`."""
-        return cls(await Database.open(path))
+    async def open(cls, path: str | Path, lease: timedelta = LEASE) -> Store:
+        """Open (creating if needed) and migrate the SQLite file at `path`; `lease` is how
+        long a claimed delivery stays this process's ([digest] lease_s)."""
+        return cls(await Database.open(path), lease)
 
     def describe(self) -> str:
         """The SQLite file, for `doctor`."""
@@ -91,8 +96,9 @@ if TYPE_CHECKING:
 
 async def open_store(config: Config) -> StoreContract:
     """The store `[storage]` names: PostgreSQL when `url` is set, else SQLite at `path`."""
+    lease = timedelta(seconds=config.digest.lease_s)
     if config.storage.url:
         from bot.store.postgres.store import PgStore  # the `postgres` extra, only when asked
 
-        return await PgStore.open(config.storage.url)
-    return await Store.open(config.storage.path)
+        return await PgStore.open(config.storage.url, lease)
+    return await Store.open(config.storage.path, lease)

@@ -298,6 +298,22 @@ class DeliveriesContract(Protocol):
         ...
 
 
+class PacingContract(Protocol):
+    """Send slots per bot token, shared by every process on the database."""
+
+    async def reserve(self, key: str, now: float, interval: float, count: int) -> float:
+        """Take the next `count` slots `interval` apart, none before `now`; the first one's time."""
+        ...
+
+
+class UpdatesContract(Protocol):
+    """Incoming updates already handled, so several receivers answer each once."""
+
+    async def first(self, bot: str, update_id: int, now: float, keep_s: float) -> bool:
+        """Record the update as handled; False when some process recorded it already."""
+        ...
+
+
 class TextIndexContract(Protocol):
     """Full-text search as related-ranking uses it (SQLite FTS5; PostgreSQL tsvector).
 
@@ -412,6 +428,16 @@ class StoreContract(Protocol):
     @property
     def channels(self) -> ChannelsContract:
         """Channel settings (language)."""
+        ...
+
+    @property
+    def pacing(self) -> PacingContract:
+        """Send slots per bot token, shared across processes."""
+        ...
+
+    @property
+    def updates(self) -> UpdatesContract:
+        """Incoming updates already handled."""
         ...
 
     @property

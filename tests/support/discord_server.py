@@ -718,7 +718,7 @@ class DiscordServer:
             "guilds": [{"id": self.guild_id, "unavailable": True}],
             "session_id": session.session_id,
             "resume_gateway_url": f"ws://127.0.0.1:{self.port}/resume",
-            "shard": [0, 1],
+            "shard": data.get("shard") or [0, 1],  # as Discord: the shard that identified
             "application": {"id": self.app_id, "flags": 1 << 19},
         }
         await self._send(session, "READY", ready)

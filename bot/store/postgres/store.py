@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import TracebackType
 
 from bot.store.postgres.analyses import PgAnalysisRepo
 from bot.store.postgres.channels import PgChannelRepo
 from bot.store.postgres.db import PgDatabase
 from bot.store.postgres.locks import PgLocks
+from bot.store.postgres.pacing import PgPacingRepo, PgUpdateLog
 from bot.store.postgres.subscriptions import PgDeliveryRepo, PgSubscriptionRepo
 from bot.store.postgres.text import PgTextIndex
 from bot.store.postgres.thoughts import PgThoughtRepo
 from bot.store.postgres.url import describe
 from bot.store.postgres.usage import PgUsageRepo
 from bot.store.postgres.vectors import PgVectorRepo
+from bot.store.subscriptions import LEASE
 
 
 class PgStore:
@@ -21,22 +24,25 @@ class PgStore:
 
     backend = "postgresql"
 
-    def __init__(self, db: PgDatabase) -> None:
+    def __init__(self, db: PgDatabase, lease: timedelta = LEASE) -> None:
         self.db = db
         self.analyses = PgAnalysisRepo(db)
         self.usage = PgUsageRepo(db)
         self.subscriptions = PgSubscriptionRepo(db)
-        self.deliveries = PgDeliveryRepo(db)
+        self.deliveries = PgDeliveryRepo(db, lease=lease)
         self.text = PgTextIndex(db)
         self.vectors = PgVectorRepo(db)
         self.thoughts = PgThoughtRepo(db)
         self.locks = PgLocks(db.url)
         self.channels = PgChannelRepo(db)
+        self.pacing = PgPacingRepo(db)
+        self.updates = PgUpdateLog(db)
 
     @classmethod
-    async def open(cls, url: str) -> PgStore:
-        """Connect to the database in `url` (which must exist) and bring its schema up to date."""
-        return cls(await PgDatabase.open(url))
+    async def open(cls, url: str, lease: timedelta = LEASE) -> PgStore:
+        """Connect to the database in `url` (which must exist) and bring its schema up to
+        date; `lease` is how long a claimed delivery stays this process's."""
+        return cls(await PgDatabase.open(url), lease)
 
     def describe(self) -> str:
         """`PostgreSQL host:port/db`, for doctor (never the password)."""
