@@ -201,16 +201,18 @@ class Core:
             raise NotFound("that link has not been analysed yet")
         return found
 
-    async def source(self, ref: str, request: Request) -> Analysis:
+    async def source(self, ref: str, request: Request, budget: Budget | None = None) -> Analysis:
         """What `/related` and `prism-bot related` start from: a link (analysed first if
-        new, within the budgets), or an id or stored URL."""
+        new, within `budget`), or an id or stored URL."""
         found = links.find_links(ref)
         if found:
-            return (await self.resolve(found[0], request)).analysis
+            return (await self.resolve(found[0], request, budget=budget)).analysis
         return await self.analysis(ref)
 
     async def related_to(self, source: Analysis, limit: int | None = None) -> list[RelatedHit]:
         """Analyses related to `source`, best first, each with its reason."""
+        if limit is not None and limit < 1:
+            raise BadArguments(f"--limit must be a whole number of 1 or more, not {limit}")
         return await self.related.find(source, limit, now=self.clock())
 
     # --- typed queries: all that the CLI, adapters, scheduler and web site ask of the core

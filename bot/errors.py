@@ -104,7 +104,7 @@ class BudgetReached(PrismError):
 class NotFound(PrismError):
     """An id or URL that the store does not know."""
 
-    kind = "unknown"
+    kind = "not-found"
 
 
 class Forbidden(PrismError):

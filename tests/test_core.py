@@ -168,7 +168,7 @@ async def test_show_and_start_deep_link(core: Core, article_site: Site) -> None:
     [linked] = await core.handle(request("start", f"a_{made.analysis_id}"))
     assert shown.analysis_id == linked.analysis_id == made.analysis_id
     [missing] = await core.handle(request("show", "999"))
-    assert missing.error == "unknown"
+    assert missing.error == "not-found"
 
 
 async def test_messages_without_links(core: Core) -> None:

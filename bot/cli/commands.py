@@ -25,6 +25,7 @@ from bot.cli.output import (
 from bot.config import SECRET_KEYS, Config
 from bot.core import Core
 from bot.errors import BadArguments
+from bot.ingest.budgets import Budget
 from bot.models import ChannelRef, Request
 from bot.replies import analysis_reply
 
@@ -54,7 +55,10 @@ async def analyze(args: argparse.Namespace, config: Config) -> int:
     """`analyze URL [--json] [--refresh]`."""
     async with opened(config) as core:
         request = Request("analyze", args.url, CLI_CHANNEL, CLI_USER)
-        resolution = await core.resolve(args.url, request, refresh=args.refresh)
+        # the operator is not a chat user: only the global daily budget applies
+        resolution = await core.resolve(
+            args.url, request, refresh=args.refresh, budget=Budget.operator()
+        )
         thoughts = await core.thoughts(resolution.analysis.id)
     if args.json:
         data = analysis_json(resolution.analysis, thoughts)
@@ -92,7 +96,9 @@ async def related(args: argparse.Namespace, config: Config) -> int:
     """`related (URL|ID) [--limit N] [--json]`."""
     async with opened(config) as core:
         request = Request("related", args.ref, CLI_CHANNEL, CLI_USER)
-        source = await core.source(args.ref, request)
+        if args.limit is not None and args.limit < 1:
+            raise BadArguments(f"--limit must be a whole number of 1 or more, not {args.limit}")
+        source = await core.source(args.ref, request, budget=Budget.operator())
         rows = [related_json(hit) for hit in await core.related_to(source, args.limit)]
     if args.json:
         print_json(rows)

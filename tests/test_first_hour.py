@@ -1,0 +1,97 @@
+"""Issue 11, a new user's first hour: each rough edge, as the user met it, in a process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.process import spawn_bot
+from tests.support.site import Site
+
+
+async def cli(*args: str, stdin: str = "", **env: str) -> tuple[int, str, str]:
+    proc = await spawn_bot(*args, stdin=asyncio.subprocess.PIPE, **env)
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), 60)
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "prism.toml"
+    path.write_text(
+        f'[storage]\npath = "{tmp_path / "cli.db"}"\n'
+        '[fetch]\nallow_networks = ["127.0.0.0/8"]\ntimeout_s = 5.0\n'
+    )
+    return path
+
+
+# --- 1. no hang: an error after the store opened closes it and exits non-zero ---------
+
+
+@pytest.mark.parametrize("command", [["analyze", "https://example.com"], ["chat"], ["run"]])
+async def test_claude_without_a_key_exits_with_one_line(
+    config_file: Path, command: list[str]
+) -> None:
+    code, _, err = await cli(
+        *command, "--config", str(config_file), PRISM_ANALYZER_BACKEND="claude"
+    )
+    assert code == 2
+    said = [line for line in err.splitlines() if " level=" not in line]  # `run` logs
+    assert len(said) == 1
+    assert said[0].startswith("prism-bot: config: [anthropic] api_key: required")
+
+
+async def test_claude_without_a_key_related_exits(config_file: Path) -> None:
+    code, _, err = await cli(
+        "related", "1", "--config", str(config_file), PRISM_ANALYZER_BACKEND="claude"
+    )
+    assert code == 2 and err.count("\n") == 1
+
+
+# --- 3. honest error kinds --------------------------------------------------------------
+
+
+async def test_unknown_ids_and_targets_are_not_found(config_file: Path) -> None:
+    for args in (["related", "9999"], ["forget", "9999"], ["digest", "--channel", "console:x"]):
+        code, _, err = await cli(*args, "--config", str(config_file))
+        assert code == 1, args
+        assert err.startswith("prism-bot: not-found:"), err
+
+
+@pytest.mark.parametrize("limit", ["0", "-3"])
+async def test_a_limit_below_one_is_a_usage_error(config_file: Path, limit: str) -> None:
+    code, out, err = await cli("related", "1", "--limit", limit, "--config", str(config_file))
+    assert (code, out) == (2, "")
+    assert err == f"prism-bot: usage: --limit must be a whole number of 1 or more, not {limit}\n"
+
+
+# --- 4. the operator is not a chat user -------------------------------------------------
+
+
+async def test_the_operator_is_not_held_to_the_per_user_budget(
+    config_file: Path, article_site: Site
+) -> None:
+    config_file.write_text(config_file.read_text() + "[limits]\nuser_per_hour = 1\n")
+    for n in range(3):
+        url = article_site.url(f"/slow/op{n}?ms=1")
+        code, out, err = await cli("analyze", url, "--json", "--config", str(config_file))
+        assert code == 0, err
+        assert json.loads(out)["cached"] is False
+
+
+async def test_the_operator_still_meets_the_global_budget(
+    config_file: Path, article_site: Site
+) -> None:
+    config_file.write_text(config_file.read_text() + "[limits]\nglobal_per_day = 1\n")
+    code, _, err = await cli(
+        "analyze", article_site.url("/slow/g1?ms=1"), "--config", str(config_file)
+    )
+    assert code == 0, err
+    code, _, err = await cli(
+        "analyze", article_site.url("/slow/g2?ms=1"), "--config", str(config_file)
+    )
+    assert code == 1 and err.startswith("prism-bot: budget:")
