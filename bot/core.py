@@ -329,7 +329,9 @@ async def _analyze_links(core: Core, request: Request, found: list[str]) -> list
     limit = core.config.chat.max_links
     if len(found) == 1:  # the common case: no tasks to schedule
         return [await _one(core, found[0], request)]
-    replies = list(await asyncio.gather(*(_one(core, url, request) for url in found[:limit])))
+    # several links: each error names its link, so it is not read as another's
+    answers = (_one(core, url, request, named=True) for url in found[:limit])
+    replies = list(await asyncio.gather(*answers))
     if len(found) > limit:
         rest = found[limit:]
         replies.append(
@@ -342,12 +344,13 @@ async def _analyze_links(core: Core, request: Request, found: list[str]) -> list
     return replies
 
 
-async def _one(core: Core, url: str, request: Request) -> Reply:
-    """One link of a message: its failure is its own and does not lose the others."""
+async def _one(core: Core, url: str, request: Request, named: bool = False) -> Reply:
+    """One link of a message: its failure is its own (`named`: it says which link) and
+    does not lose the others."""
     try:
         resolution = await core.resolve(url, request)
     except PrismError as exc:
-        return error_reply(exc)
+        return error_reply(exc, about=url if named else None)
     return _analysis_reply(core, resolution.analysis)
 
 

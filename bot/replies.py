@@ -103,11 +103,12 @@ def info(
     return Reply(kind="info", title=title, blocks=blocks, ephemeral=ephemeral)
 
 
-def error_reply(error: PrismError) -> Reply:
-    """A failure as a short, specific error reply."""
+def error_reply(error: PrismError, about: str | None = None) -> Reply:
+    """A failure as a short, specific error reply; `about` names the link it concerns."""
+    text = _sentence(error.message)
     return Reply(
         kind="error",
-        blocks=(Paragraph(_sentence(error.message)),),
+        blocks=(Paragraph(f"{about}: {text}" if about else text),),
         ephemeral=True,
         error=error.kind,
     )

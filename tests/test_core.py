@@ -73,6 +73,15 @@ async def test_one_bad_link_does_not_lose_the_good_one(core: Core, article_site:
     assert [(r.kind, r.error) for r in replies] == [("error", "not-found"), ("analysis", None)]
 
 
+async def test_each_error_of_a_multi_link_message_names_its_link(
+    core: Core, article_site: Site
+) -> None:
+    missing, pdf = article_site.url("/404"), article_site.url("/doc.pdf")
+    replies = await core.handle(request("message", f"{missing} {pdf}"))
+    assert [r.plain_text().split(": ", 1)[0] for r in replies] == [missing, pdf]
+    assert "(404)" in replies[0].plain_text()
+
+
 async def test_not_links_get_a_specific_answer_and_store_nothing(core: Core) -> None:
     for text in NOT_LINKS:
         [reply] = await core.handle(request("analyze", text))
