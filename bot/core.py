@@ -237,9 +237,17 @@ class Core:
             raise NotFound(f"there is no analysis #{analysis.id}")
         return analysis
 
-    async def import_seeds(self, folder: Path | str | None = None) -> SeedReport:
-        """Load sample analyses (the shipped ones by default) not stored yet."""
-        report = await import_seeds(self.store, folder)
+    async def import_seeds(
+        self, folder: Path | str | None = None, *, skip_other_categories: bool = False
+    ) -> SeedReport:
+        """Load sample analyses (the shipped ones by default) not stored yet; a seed whose
+        category is not configured is refused (or left out with `skip_other_categories`)."""
+        report = await import_seeds(
+            self.store,
+            folder,
+            self.config.categories.names,
+            skip_other_categories=skip_other_categories,
+        )
         await self.related.backfill()  # embeddings for the new seeds, when enabled
         return report
 
@@ -247,7 +255,8 @@ class Core:
         """A new user's first run has content to look at."""
         if await self.store.analyses.count():
             return None
-        return await self.import_seeds()
+        # a first run with its own categories gets the seeds that fit them
+        return await self.import_seeds(skip_other_categories=True)
 
     async def digest_preview(
         self, channel: ChannelRef | None = None, category: str | None = None
