@@ -234,7 +234,8 @@ class App:
 
 
 def print_replies(replies: Sequence[Reply]) -> None:
-    """The CLI's human output: replies rendered the way the console adapter shows them."""
+    """The CLI's human output: replies rendered the way the console adapter shows them,
+    without the chat's command hints (`/related 12` means nothing to a shell)."""
     from adapters.console import print_replies as console_print
 
-    console_print(replies)
+    console_print(replies, hints=False)

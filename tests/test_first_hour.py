@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,43 @@ async def test_the_operator_still_meets_the_global_budget(
         "analyze", article_site.url("/slow/g2?ms=1"), "--config", str(config_file)
     )
     assert code == 1 and err.startswith("prism-bot: budget:")
+
+
+# --- 8. text output for pipes -----------------------------------------------------------
+
+RATE_CUT = "https://www.harbourledger.example/economy/2026/02/12/bank-of-norland-cuts-rates"
+
+
+async def test_piped_analyze_is_whole_lines_without_chat_hints(config_file: Path) -> None:
+    code, _, err = await cli("seeds", "import", "--config", str(config_file))
+    assert code == 0, err
+    code, out, err = await cli("analyze", RATE_CUT, "--config", str(config_file))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert any(len(line) > 120 for line in lines)  # a paragraph is one line
+    assert all(line == line.rstrip() for line in lines)
+    assert "/related" not in out
+
+
+def test_a_terminal_still_gets_wrapped_lines() -> None:
+    import io
+
+    from rich.console import Console
+
+    from adapters.console import print_replies
+    from bot.replies import info
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=40, color_system=None)
+    print_replies([info("Title", "word " * 30)], console)
+    assert max(len(line) for line in screen.getvalue().splitlines()) <= 40
+
+
+async def test_stats_prints_human_lines(config_file: Path) -> None:
+    code, _, err = await cli("seeds", "import", "--config", str(config_file))
+    assert code == 0, err
+    code, out, err = await cli("stats", "--config", str(config_file))
+    assert code == 0, err
+    assert "{" not in out and "'" not in out
+    assert any(re.fullmatch(r"by backend +seed \d+", line) for line in out.splitlines())
+    assert "estimated cost           $0.0000" in out.splitlines()

@@ -21,6 +21,7 @@ from bot.cli.output import (
     reply_json,
     review_json,
     stats_json,
+    stats_lines,
 )
 from bot.config import SECRET_KEYS, Config
 from bot.core import Core
@@ -179,8 +180,7 @@ async def stats(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print_json(data)
     else:
-        for key, value in data.items():
-            print(f"{key:24} {value}")
+        print("\n".join(stats_lines(data)))
     return 0
 
 

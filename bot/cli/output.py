@@ -89,6 +89,20 @@ def stats_json(totals: Totals, cost_usd: float) -> dict[str, Any]:
     return {**vars(totals), "estimated_cost_usd": round(cost_usd, 4)}
 
 
+def stats_lines(data: dict[str, Any]) -> list[str]:
+    """`stats` for people: one aligned `name  value` line each, counts by backend spelled
+    out (`offline 13, seed 12`), the cost in dollars."""
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "none"
+        elif key == "estimated_cost_usd":
+            value = f"${value:.4f}"
+        label = key.removesuffix("_usd").replace("_", " ")
+        lines.append(f"{label:24} {value}")
+    return lines
+
+
 def print_json(value: Any) -> None:
     """Machine output: one JSON document, UTF-8 kept readable."""
     print(json.dumps(value, ensure_ascii=False, indent=2))
