@@ -44,7 +44,7 @@ def analysis_json(a: Analysis, thoughts: Thoughts | None = None) -> dict[str, An
         "tags": list(a.tags),
         "key_question": a.key_question,
         "flags": list(a.flags),
-        "disclaimer": disclaimer(a.generator.backend),
+        "disclaimer": disclaimer(a.generator.backend, a.language),
         "thoughts": {"useful": counts.useful, "inaccurate": counts.inaccurate},
     }
 
