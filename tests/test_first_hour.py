@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import re
@@ -136,3 +137,67 @@ async def test_stats_prints_human_lines(config_file: Path) -> None:
     assert "{" not in out and "'" not in out
     assert any(re.fullmatch(r"by backend +seed \d+", line) for line in out.splitlines())
     assert "estimated cost           $0.0000" in out.splitlines()
+
+
+# --- 9. the CLI explains itself ---------------------------------------------------------
+
+
+async def test_version() -> None:
+    from bot import __version__
+
+    code, out, _ = await cli("--version")
+    assert (code, out) == (0, f"prism-bot {__version__}\n")
+
+
+def test_every_option_has_help_with_an_example() -> None:
+    from bot.cli.main import build_parser
+
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help and "e.g." in action.help, (name, action.dest)
+
+
+async def test_seeds_alone_shows_its_actions(config_file: Path) -> None:
+    code, out, err = await cli("seeds", "--config", str(config_file))
+    assert (code, out) == (2, "")
+    assert "seeds import" in err and "DIR" in err
+    assert not (config_file.parent / "cli.db").exists()  # nothing was done
+
+
+def test_dev_py_run_takes_options_of_run() -> None:
+    import dev
+
+    assert dev.prism_args([]) == ["run"]
+    assert dev.prism_args(["--config", "x.toml"]) == ["run", "--config", "x.toml"]
+    assert dev.prism_args(["chat", "--config", "x.toml"]) == ["chat", "--config", "x.toml"]
+    assert dev.prism_args(["--version"]) == ["--version"]
+
+
+async def test_a_mistyped_prism_variable_is_named(config_file: Path) -> None:
+    code, _, err = await cli(
+        "stats", "--config", str(config_file), PRISM_FETCH_TIMEOUTS="3", PRISM_WEB_PORT="9"
+    )
+    assert code == 0
+    assert err == (
+        "prism-bot: warning: PRISM_FETCH_TIMEOUTS is not a setting and is ignored "
+        "(did you mean PRISM_FETCH_TIMEOUT_S?)\n"
+    )
+
+
+async def test_doctor_aligns_and_skips_disabled_platforms(config_file: Path) -> None:
+    config_file.write_text(
+        config_file.read_text() + '[telegram]\nbase_url = "http://127.0.0.1:9/bot"\n'
+    )
+    code, out, err = await cli("doctor", "--config", str(config_file))
+    assert code == 0, out + err
+    rows = [
+        re.fullmatch(r"(ok  |FAIL|    )  (\S+(?: \S+)*)  +(\S.*)", line)
+        for line in out.splitlines()
+    ]
+    assert all(rows), out
+    assert len({row.start(3) for row in rows if row}) == 1, out  # one detail column
+    assert "secret_token" not in out and "base_url" not in out  # telegram is off

@@ -23,7 +23,7 @@ from bot.cli.output import (
     stats_json,
     stats_lines,
 )
-from bot.config import SECRET_KEYS, Config
+from bot.config import Config
 from bot.core import Core
 from bot.errors import BadArguments
 from bot.ingest.budgets import Budget
@@ -186,16 +186,15 @@ async def stats(args: argparse.Namespace, config: Config) -> int:
 
 async def doctor(args: argparse.Namespace, config: Config) -> int:
     """`doctor`: offline checks; a secret is shown as set or not, never its value."""
-    from bot.cli.doctor import run_checks
+    from bot.cli.doctor import run_checks, secret_rows
 
-    ok = True
-    for name, good, detail in await run_checks(config):
-        ok = ok and good
-        print(f"{'ok  ' if good else 'FAIL'}  {name:22} {detail}")
-    set_secrets = {f"[{s}] {k}": bool(getattr(getattr(config, s), k)) for s, k in SECRET_KEYS}
-    for key, present in sorted(set_secrets.items()):
-        print(f"      {key:22} {'set' if present else 'not set'}")
-    return 0 if ok else 1
+    checks = await run_checks(config)
+    rows = [("ok" if good else "FAIL", name, detail) for name, good, detail in checks]
+    rows += [("", name, detail) for name, detail in secret_rows(config)]
+    width = max(len(name) for _, name, _ in rows)
+    for status, name, detail in rows:
+        print(f"{status:4}  {name:{width}}  {detail}".rstrip())
+    return 0 if all(good for _, good, _ in checks) else 1
 
 
 async def chat(args: argparse.Namespace, config: Config) -> int:
