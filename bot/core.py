@@ -127,6 +127,7 @@ class Core:
         resolver = Resolver(
             store, fetcher, extractor, analyzer, config, clock, on_new=related.remember
         )
+        owned.push_async_callback(resolver.aclose)  # first to close: in-flight work stops
         return cls(config, store, resolver, clock, related, owned)
 
     async def aclose(self) -> None:

@@ -6,9 +6,11 @@ import argparse
 import asyncio
 import json
 import re
+import signal
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from tests.support.process import spawn_bot
 from tests.support.site import Site
@@ -201,3 +203,54 @@ async def test_doctor_aligns_and_skips_disabled_platforms(config_file: Path) -> 
     assert all(rows), out
     assert len({row.start(3) for row in rows if row}) == 1, out  # one detail column
     assert "secret_token" not in out and "base_url" not in out  # telegram is off
+
+
+# --- 2. every failure is one line -------------------------------------------------------
+
+
+async def test_an_unusable_storage_path_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    config = tmp_path / "prism.toml"
+    config.write_text(f'[storage]\npath = "{blocker / "prism.db"}"\n')
+    code, out, err = await cli("stats", "--config", str(config))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"prism-bot: storage: [storage] path {blocker / 'prism.db'}: cannot")
+    assert err.count("\n") == 1
+
+
+async def test_an_unreachable_telegram_api_is_one_line(config_file: Path) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config_file.write_text(
+        config_file.read_text()
+        + f'[telegram]\ntoken = "123:abc"\nbase_url = "http://127.0.0.1:{port}/bot"\n'
+    )
+    code, _, err = await cli("run", "--config", str(config_file))
+    said = [line for line in err.splitlines() if " level=" not in line]
+    assert code == 1
+    assert said == [
+        f"prism-bot: unreachable: the Telegram Bot API at http://127.0.0.1:{port}/bot cannot be "
+        "reached (httpx.ConnectError: All connection attempts failed); check [telegram] "
+        "base_url and the network"
+    ]
+
+
+async def test_ctrl_c_during_a_fetch_is_one_line(config_file: Path, article_site: Site) -> None:
+    fetching = asyncio.Event()
+
+    async def never_answers(request: web.Request) -> web.Response:
+        fetching.set()
+        await asyncio.sleep(60)
+        return web.Response(text="too late")
+
+    url = article_site.add("/never", never_answers)
+    proc = await spawn_bot("analyze", url, "--config", str(config_file))
+    await asyncio.wait_for(fetching.wait(), 30)
+    proc.send_signal(signal.SIGINT)
+    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 130
+    assert (out, err) == (b"", b"prism-bot: interrupted\n")

@@ -202,5 +202,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(COMMANDS[args.command](args, config))
     except PrismError as exc:
         return fail(exc)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C: the work in flight was cancelled, the store closed
+        print("prism-bot: interrupted", file=sys.stderr)
         return 130
