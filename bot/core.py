@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
-from bot.commands import BY_NAME, VISIBLE
+from bot.commands import ALIASES, BY_NAME, IN_HELP
 from bot.config import Config
 from bot.digests.service import DeliveryReport, DigestService
 from bot.digests.subscriptions import SubscriptionService
@@ -148,7 +148,7 @@ class Core:
     async def handle(self, request: Request) -> list[Reply]:
         """Answer one request; every failure becomes a short, specific error reply."""
         started = time.perf_counter()
-        name = request.command
+        name = ALIASES.get(request.command, request.command)
         try:
             if name not in HANDLERS:
                 raise BadArguments(f"unknown command /{name}; /help lists the commands")
@@ -321,7 +321,7 @@ async def _start(core: Core, request: Request) -> list[Reply]:
 
 
 async def _help(core: Core, request: Request) -> list[Reply]:
-    items = [Item(title=c.usage, text=c.summary) for c in VISIBLE]
+    items = [Item(title=c.usage, text=c.summary) for c in IN_HELP]
     return [info("Commands", items=items)]
 
 

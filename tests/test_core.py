@@ -191,7 +191,13 @@ async def test_help_lists_every_visible_command(core: Core) -> None:
     text = reply.plain_text()
     for name in ("/analyze", "/related", "/subscribe", "/digest", "/categories"):
         assert name in text
-    assert "/show" not in text
+    assert "/show <id>" in text  # issue 11: every answer mentions /show, so /help does
+    assert "/thought" not in text  # buttons' command stays out of help
+
+
+async def test_analyse_is_an_alias_of_analyze(core: Core, article_site: Site) -> None:
+    [reply] = await core.handle(request("analyse", article_site.url("/slow/alias?ms=1")))
+    assert reply.kind == "analysis"
 
 
 async def test_unknown_command_and_missing_argument(core: Core) -> None:

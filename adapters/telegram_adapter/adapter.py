@@ -126,7 +126,8 @@ class TelegramAdapter:
             builder = builder.base_file_url(tg.base_file_url)
         app: TelegramApp = builder.build()
         for command in COMMANDS:
-            app.add_handler(CommandHandler(command.name, self._on_command, filters=_MESSAGES))
+            names = (command.name, *command.aliases)
+            app.add_handler(CommandHandler(names, self._on_command, filters=_MESSAGES))
         app.add_handler(MessageHandler(_MESSAGES & filters.TEXT & ~filters.COMMAND, self._on_text))
         app.add_handler(CallbackQueryHandler(self._on_callback, pattern=_CALLBACK))
         app.add_error_handler(self._on_error)
