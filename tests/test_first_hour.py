@@ -254,3 +254,20 @@ async def test_ctrl_c_during_a_fetch_is_one_line(config_file: Path, article_site
     out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 130
     assert (out, err) == (b"", b"prism-bot: interrupted\n")
+
+
+# --- 11. what the README promises -------------------------------------------------------
+
+
+async def test_info_logs_are_hidden_unless_debug_is_asked_for(config_file: Path) -> None:
+    code, _, err = await cli("stats", "--config", str(config_file))
+    assert code == 0 and "level=info" not in err
+    other = config_file.with_name("other.db")
+    code, _, err = await cli(
+        "stats",
+        "--config",
+        str(config_file),
+        PRISM_STORAGE_PATH=str(other),
+        PRISM_LOG_LEVEL="DEBUG",
+    )
+    assert code == 0 and "event=migration" in err

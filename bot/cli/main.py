@@ -195,8 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"prism-bot: warning: {warning}", file=sys.stderr)
     secrets = [getattr(getattr(config, s), k) for s, k in SECRET_KEYS]
     level = config.log.level
-    if level in ("DEBUG", "INFO") and (args.command != "run" or console_run(config)):
-        level = "WARNING"  # the terminal is the conversation: keep info lines out of it
+    if level == "INFO" and (args.command != "run" or console_run(config)):
+        # the terminal is the conversation: keep info lines out of it (DEBUG shows all)
+        level = "WARNING"
     setup_logging(level, config.log.format, secrets)
     try:
         return asyncio.run(COMMANDS[args.command](args, config))
