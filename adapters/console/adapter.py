@@ -132,7 +132,7 @@ class ConsoleAdapter:
                 await self._answer(line)
         finally:
             if self._editor is not None:
-                self._editor.close(self.console.file)
+                self._editor.close()
             if self.on_exit is not None:
                 self.on_exit()
 
@@ -177,6 +177,10 @@ class LineEditor:
         self.waiting = True
         try:
             return await answer
+        except asyncio.CancelledError:  # Ctrl-C at the prompt: give the shell a clean line
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            raise
         finally:
             self.waiting = False
 
@@ -196,11 +200,8 @@ class LineEditor:
         out.write(PROMPT + typed)
         out.flush()
 
-    def close(self, out: IO[str]) -> None:
+    def close(self) -> None:
         """Save the history and give the terminal back as it was."""
-        if self.waiting:
-            out.write("\n")  # leave the shell a clean line after Ctrl-C at the prompt
-            out.flush()
         if self._readline is not None and self.history is not None:
             with contextlib.suppress(OSError):
                 self.history.parent.mkdir(parents=True, exist_ok=True)
