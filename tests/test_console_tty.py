@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.core import Core
+from bot.models import ChannelRef
 from tests.support.site import Site
 
 UP = "\x1b[A"
@@ -91,3 +93,25 @@ def test_ctrl_c_cancels_the_request_and_keeps_the_prompt(
     terminal.proc.send_signal(signal.SIGINT)  # at the prompt: leave, quietly
     assert terminal.close() == 0
     assert "Traceback" not in terminal.screen
+
+
+async def test_a_pushed_digest_redraws_the_prompt(core: Core) -> None:
+    import io
+
+    from rich.console import Console
+
+    from adapters.console import PROMPT, ConsoleAdapter
+    from adapters.console.adapter import LineEditor
+    from bot.replies import info
+
+    screen = io.StringIO()
+    adapter = ConsoleAdapter(core, console=Console(file=screen, width=80, color_system=None))
+    adapter._editor = editor = LineEditor(None)  # the REPL's editor, its prompt showing
+    editor.waiting = True
+    await adapter.send(ChannelRef("console", "local"), info("Daily digest", "Rates fell."))
+    shown = screen.getvalue()
+    assert shown.startswith("\r\x1b[K— delivered to console:local —")
+    assert shown.endswith(PROMPT)
+    editor.waiting = False
+    await adapter.send(ChannelRef("console", "local"), info("Daily digest", "Rates rose."))
+    assert screen.getvalue()[len(shown) :].startswith("— delivered")
