@@ -268,7 +268,7 @@ class CategoriesConfig:
 class LimitsConfig:
     """The `[limits]` table."""
 
-    user_per_hour: int = 20  # new analyses one user may cause per hour
+    user_per_hour: int = 20  # new analyses one chat user may cause per hour (not the CLI)
     global_per_day: int = 500  # new analyses in total per day (UTC)
 
     def validate(self) -> None:
