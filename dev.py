@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
@@ -49,9 +50,21 @@ def _quietly(command: list[str]) -> None:
 
 
 def run(args: list[str]) -> int:
-    """`prism-bot run` (or the given prism-bot arguments) from .venv."""
+    """`prism-bot run` (or the given prism-bot command) from .venv; options alone, such as
+    `--config x.toml`, are options of `run`."""
     ensure_venv("")
-    return subprocess.call([str(BIN / "prism-bot"), *(args or ["run"])], cwd=ROOT)
+    child = subprocess.Popen([str(BIN / "prism-bot"), *prism_args(args)], cwd=ROOT)
+    # Ctrl-C reaches prism-bot too (same process group), which stops cleanly: this
+    # script only waits for it, without a traceback of its own
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return child.wait()
+
+
+def prism_args(args: list[str]) -> list[str]:
+    """`run --config x.toml` for `--config x.toml`; a command given is kept as it is."""
+    if not args or (args[0].startswith("-") and args[0] not in ("-h", "--help", "--version")):
+        return ["run", *args]
+    return args
 
 
 def test(args: list[str]) -> int:

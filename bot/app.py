@@ -24,6 +24,7 @@ import sys
 from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,7 @@ from bot.config import Config
 from bot.core import Core
 from bot.errors import BadArguments
 from bot.logs import event
+from bot.ports import Interruptible
 
 if TYPE_CHECKING:
     from bot.digests.delivery import DeliveryReport
@@ -101,7 +103,8 @@ def _discord_sender(config: Config, core: Core, on_exit: Callable[[], None]) -> 
 def _console(config: Config, core: Core, on_exit: Callable[[], None]) -> Adapter:
     from adapters.console import ConsoleAdapter
 
-    return ConsoleAdapter(core, on_exit=on_exit)
+    history = Path(config.storage.path).parent / "console_history"
+    return ConsoleAdapter(core, on_exit=on_exit, history=history)
 
 
 def _web(config: Config, core: Core) -> Service:
@@ -242,9 +245,14 @@ class App:
         """From the first step of start-up, SIGINT and SIGTERM ask for a clean stop (a
         signal during start-up lets it finish, then run() returns at once)."""
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.stop)
+        for sig, handler in ((signal.SIGINT, self._interrupt), (signal.SIGTERM, self.stop)):
+            loop.add_signal_handler(sig, handler)
             self._stack.callback(loop.remove_signal_handler, sig)
+
+    def _interrupt(self) -> None:
+        """Ctrl-C cancels a console request in flight; otherwise it stops the app."""
+        if not any(a.interrupt() for a in self.adapters if isinstance(a, Interruptible)):
+            self.stop()
 
     async def run(self) -> None:
         """Run until SIGINT or SIGTERM (or stop()); the caller's `async with` then stops."""
@@ -268,7 +276,8 @@ class App:
 
 
 def print_replies(replies: Sequence[Reply]) -> None:
-    """The CLI's human output: replies rendered the way the console adapter shows them."""
+    """The CLI's human output: replies rendered the way the console adapter shows them,
+    without the chat's command hints (`/related 12` means nothing to a shell)."""
     from adapters.console import print_replies as console_print
 
-    console_print(replies)
+    console_print(replies, hints=False)

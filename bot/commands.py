@@ -32,7 +32,9 @@ class Command:
     options: tuple[Option, ...] = ()
     admin: bool = False  # changes channel settings: needs admin rights there
     guild_only: bool = False  # Discord: not offered in DMs
-    hidden: bool = False  # reached by buttons and deep links, not listed in help
+    hidden: bool = False  # reached by buttons and deep links, not in platform menus
+    in_help: bool = False  # hidden from menus, yet listed by /help (answers mention it)
+    aliases: tuple[str, ...] = ()  # other spellings that reach it (`/analyse`)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -43,6 +45,7 @@ COMMANDS: tuple[Command, ...] = (
         "/analyze <url>",
         "Analyse a news article",
         (Option("url", "Link to a news article"),),
+        aliases=("analyse",),
     ),
     Command(
         "related",
@@ -86,7 +89,12 @@ COMMANDS: tuple[Command, ...] = (
         admin=True,
     ),
     Command(
-        "show", "/show <id>", "Open a stored analysis", (Option("id", "Analysis id"),), hidden=True
+        "show",
+        "/show <id>",
+        "Open a stored analysis by its number",
+        (Option("id", "Analysis id"),),
+        hidden=True,
+        in_help=True,
     ),
     Command(
         "thought",
@@ -99,3 +107,5 @@ COMMANDS: tuple[Command, ...] = (
 
 BY_NAME: dict[str, Command] = {c.name: c for c in COMMANDS}
 VISIBLE: tuple[Command, ...] = tuple(c for c in COMMANDS if not c.hidden)
+IN_HELP: tuple[Command, ...] = tuple(c for c in COMMANDS if not c.hidden or c.in_help)
+ALIASES: dict[str, str] = {alias: c.name for c in COMMANDS for alias in c.aliases}

@@ -8,6 +8,7 @@ The usual secret variables (`ANTHROPIC_API_KEY`, `TELEGRAM_BOT_TOKEN`,
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import os
@@ -281,7 +282,7 @@ class CategoriesConfig:
 class LimitsConfig:
     """The `[limits]` table."""
 
-    user_per_hour: int = 20  # new analyses one user may cause per hour
+    user_per_hour: int = 20  # new analyses one chat user may cause per hour (not the CLI)
     global_per_day: int = 500  # new analyses in total per day (UTC)
 
     def validate(self) -> None:
@@ -461,6 +462,28 @@ def build_config(data: Mapping[str, Any], env: Mapping[str, str], source: str) -
         built[name] = _build_section(name, cls, merged)
     built["feeds"] = _build_feeds(data.get("feeds", []), built["categories"])
     return Config(**built, source=source)
+
+
+def known_env_names() -> list[str]:
+    """Every `PRISM_<SECTION>_<KEY>` variable a setting answers to."""
+    sections = [f for f in fields(Config) if f.name not in ("feeds", "source")]
+    return [
+        f"PRISM_{section.name.upper()}_{key.name.upper()}"
+        for section in sections
+        for key in fields(_section_type(section))
+    ]
+
+
+def env_warnings(env: Mapping[str, str]) -> list[str]:
+    """A `PRISM_*` variable that is no setting would be ignored without a word: name it,
+    with the closest real one when the typo is obvious."""
+    known = known_env_names()
+    warnings = []
+    for name in sorted(n for n in env if n.startswith("PRISM_") and n not in known):
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        warnings.append(f"{name} is not a setting and is ignored{hint}")
+    return warnings
 
 
 def _section_type(f: Any) -> type:

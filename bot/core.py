@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bot import i18n
-from bot.commands import BY_NAME, VISIBLE
+from bot.commands import ALIASES, BY_NAME, IN_HELP
 from bot.config import Config
 from bot.digests.service import DeliveryReport, DigestService
 from bot.digests.subscriptions import SubscriptionService
@@ -138,6 +138,7 @@ class Core:
         resolver = Resolver(
             store, fetcher, extractor, analyzer, config, clock, on_new=related.remember
         )
+        owned.push_async_callback(resolver.aclose)  # first to close: in-flight work stops
         return cls(config, store, resolver, clock, related, owned)
 
     async def aclose(self) -> None:
@@ -158,7 +159,7 @@ class Core:
     async def handle(self, request: Request) -> list[Reply]:
         """Answer one request; every failure becomes a short, specific error reply."""
         started = time.perf_counter()
-        name = request.command
+        name = ALIASES.get(request.command, request.command)
         try:
             if name not in HANDLERS:
                 raise BadArguments(f"unknown command /{name}; /help lists the commands")
@@ -224,12 +225,12 @@ class Core:
             raise NotFound("that link has not been analysed yet")
         return found
 
-    async def source(self, ref: str, request: Request) -> Analysis:
+    async def source(self, ref: str, request: Request, budget: Budget | None = None) -> Analysis:
         """What `/related` and `prism-bot related` start from: a link (analysed first if
-        new, within the budgets), or an id or stored URL."""
+        new, within `budget`), or an id or stored URL."""
         found = links.find_links(ref)
         if found:
-            return (await self.resolve(found[0], request)).analysis
+            return (await self.resolve(found[0], request, budget=budget)).analysis
         return await self.analysis(ref)
 
     async def related_to(
@@ -237,6 +238,8 @@ class Core:
     ) -> list[RelatedHit]:
         """Analyses related to `source`, best first, each with its reason: other
         articles only, each in `language` when that variant is stored."""
+        if limit is not None and limit < 1:
+            raise BadArguments(f"--limit must be a whole number of 1 or more, not {limit}")
         hits = await self.related.find(source, limit, now=self.clock())
         out: list[RelatedHit] = []
         seen = {source.article_id}
@@ -299,12 +302,17 @@ class Core:
         return found or analysis
 
     async def resolve_languages(
-        self, url: str, request: Request, languages: str, refresh: bool = False
+        self,
+        url: str,
+        request: Request,
+        languages: str,
+        refresh: bool = False,
+        budget: Budget | None = None,
     ) -> list[Resolution]:
         """`url` in each of `languages` (`de,fr`): at most MAX_LANGUAGES_AT_ONCE, one
         after another, each a generation within the requester's budget."""
         codes = check_languages(languages)
-        return [await self.resolve(url, request, refresh, language=c) for c in codes]
+        return [await self.resolve(url, request, refresh, budget=budget, language=c) for c in codes]
 
     # --- typed queries: all that the CLI, adapters, scheduler and web site ask of the core
 
@@ -332,9 +340,17 @@ class Core:
             raise NotFound(f"there is no analysis #{analysis.id}")
         return analysis
 
-    async def import_seeds(self, folder: Path | str | None = None) -> SeedReport:
-        """Load sample analyses (the shipped ones by default) not stored yet."""
-        report = await import_seeds(self.store, folder)
+    async def import_seeds(
+        self, folder: Path | str | None = None, *, skip_other_categories: bool = False
+    ) -> SeedReport:
+        """Load sample analyses (the shipped ones by default) not stored yet; a seed whose
+        category is not configured is refused (or left out with `skip_other_categories`)."""
+        report = await import_seeds(
+            self.store,
+            folder,
+            self.config.categories.names,
+            skip_other_categories=skip_other_categories,
+        )
         await self.related.backfill()  # embeddings for the new seeds, when enabled
         return report
 
@@ -342,7 +358,8 @@ class Core:
         """A new user's first run has content to look at."""
         if await self.store.analyses.count():
             return None
-        return await self.import_seeds()
+        # a first run with its own categories gets the seeds that fit them
+        return await self.import_seeds(skip_other_categories=True)
 
     async def digest_preview(
         self, channel: ChannelRef | None = None, category: str | None = None
@@ -411,7 +428,7 @@ async def _start(core: Core, request: Request) -> list[Reply]:
 
 
 async def _help(core: Core, request: Request) -> list[Reply]:
-    items = [Item(title=c.usage, text=c.summary) for c in VISIBLE]
+    items = [Item(title=c.usage, text=c.summary) for c in IN_HELP]
     return [info("Commands", items=items)]
 
 
@@ -429,7 +446,9 @@ async def _analyze_links(core: Core, request: Request, found: list[str]) -> list
     limit = core.config.chat.max_links
     if len(found) == 1:  # the common case: no tasks to schedule
         return [await _one(core, found[0], request)]
-    replies = list(await asyncio.gather(*(_one(core, url, request) for url in found[:limit])))
+    # several links: each error names its link, so it is not read as another's
+    answers = (_one(core, url, request, named=True) for url in found[:limit])
+    replies = list(await asyncio.gather(*answers))
     if len(found) > limit:
         rest = found[limit:]
         replies.append(
@@ -442,13 +461,14 @@ async def _analyze_links(core: Core, request: Request, found: list[str]) -> list
     return replies
 
 
-async def _one(core: Core, url: str, request: Request) -> Reply:
-    """One link of a message: its failure is its own and does not lose the others."""
+async def _one(core: Core, url: str, request: Request, named: bool = False) -> Reply:
+    """One link of a message: its failure is its own (`named`: it says which link) and
+    does not lose the others."""
     try:
         wanted = await core.language_for(request)
         resolution = await core.resolve(url, request, language=wanted)
     except PrismError as exc:
-        return error_reply(exc)
+        return error_reply(exc, about=url if named else None)
     return _analysis_reply(core, resolution.analysis, wanted)
 
 

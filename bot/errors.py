@@ -113,10 +113,22 @@ class BudgetReached(PrismError):
         self.resets_at = resets_at
 
 
+class StorageUnavailable(PrismError):
+    """The store cannot be opened: an unwritable or invalid `[storage] path`, say."""
+
+    kind = "storage"
+
+
+class Unreachable(PrismError):
+    """A platform's API cannot be reached at start-up (a wrong base_url, no network)."""
+
+    kind = "unreachable"
+
+
 class NotFound(PrismError):
     """An id or URL that the store does not know."""
 
-    kind = "unknown"
+    kind = "not-found"
 
 
 class Forbidden(PrismError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, runtime_checkable
 
 from bot.errors import PrismError
 from bot.models import Analysis, Article, ChannelRef, Draft, Page, Reply
@@ -131,4 +131,13 @@ class Adapter(Sender, Lifecycle, Protocol):
 
     async def stop(self) -> None:
         """Stop receiving, finish in-flight replies, disconnect."""
+        ...
+
+
+@runtime_checkable
+class Interruptible(Protocol):
+    """An adapter where Ctrl-C can mean "cancel this request" (the console)."""
+
+    def interrupt(self) -> bool:
+        """Cancel the request in flight; False when there is none to cancel."""
         ...

@@ -9,31 +9,32 @@ from bot import i18n
 from bot.errors import PrismError
 from bot.models import Action, Analysis, Group, Item, Link, Paragraph, Reply
 
-DISCLAIMERS = {
-    "claude": (
-        "AI analysis written by Claude from the source article. It can contain mistakes: "
-        "check the source before relying on it."
-    ),
-    "offline": (
-        "Automatic extract of the source article, made without AI: not an analysis. "
-        "Read the source for the full story."
-    ),
-    "seed": "Sample analysis shipped with prism-bot to show what analyses look like.",
-}
-_DEFAULT_DISCLAIMER = "Generated automatically from the source article: check the source."
+_BACKENDS = ("claude", "offline", "seed")  # the generators i18n has labels for
 
-LABELS = {"claude": "AI analysis", "offline": "Automatic extract", "seed": "Sample analysis"}
+# English, for callers that show one language (the web site's defaults)
+DISCLAIMERS = {b: i18n.text(i18n.DEFAULT, f"disclaimer.{b}") for b in _BACKENDS}
+LABELS = {b: i18n.text(i18n.DEFAULT, f"label.{b}") for b in _BACKENDS}
 
 
-def disclaimer(backend: str) -> str:
-    """The AI disclaimer shown under an analysis by this backend."""
-    return DISCLAIMERS.get(backend, _DEFAULT_DISCLAIMER)
+def disclaimer(backend: str, language: str | None = None) -> str:
+    """The AI disclaimer shown under an analysis by this backend, in `language`."""
+    return i18n.text(language, f"disclaimer.{_known(backend)}")
 
 
 def meta_line(analysis: Analysis) -> str:
-    """ "Economy · 3 min read · AI analysis" — what the example page shows under the title."""
-    label = LABELS.get(analysis.generator.backend, "Analysis")
-    return f"{analysis.category} · {analysis.reading_minutes} min read · {label}"
+    """ "Economy · 3 min read · AI analysis" — what the example page shows under the title,
+    in the analysis's language."""
+    language = analysis.language
+    label = i18n.text(language, f"label.{_known(analysis.generator.backend)}")
+    return f"{analysis.category} · {_minutes(analysis)} · {label}"
+
+
+def _known(backend: str) -> str:
+    return backend if backend in _BACKENDS else "default"
+
+
+def _minutes(analysis: Analysis) -> str:
+    return i18n.text(analysis.language, "min_read", n=analysis.reading_minutes)
 
 
 def analysis_reply(
@@ -54,14 +55,15 @@ def analysis_reply(
     blocks.extend(
         Group(s.heading, tuple(Paragraph(p) for p in s.paragraphs)) for s in analysis.sections
     )
-    blocks.append(Link(f"Source: {publisher} — {source.title}", source.url))
+    source_label = i18n.text(analysis.language, "source")
+    blocks.append(Link(f"{source_label}: {publisher} — {source.title}", source.url))
     return Reply(
         kind="analysis",
         title=analysis.headline,
         title_url=source.url,
         meta=meta_line(analysis),
         blocks=tuple(blocks),
-        footer=disclaimer(analysis.generator.backend),
+        footer=disclaimer(analysis.generator.backend, analysis.language),
         actions=(
             Action("related", "Related", analysis_id=analysis.id),
             Action("source", "Source", url=source.url),
@@ -86,7 +88,7 @@ def item_for(analysis: Analysis, meta: str = "", page_url: str | None = None) ->
     return Item(
         title=analysis.headline,
         text=lead,
-        meta=meta or f"{analysis.category} · {analysis.reading_minutes} min read",
+        meta=meta or f"{analysis.category} · {_minutes(analysis)}",
         url=analysis.source.url,
         analysis_id=analysis.id,
         page_url=page_url,
@@ -113,11 +115,12 @@ def info(
     return Reply(kind="info", title=title, blocks=blocks, ephemeral=ephemeral)
 
 
-def error_reply(error: PrismError) -> Reply:
-    """A failure as a short, specific error reply."""
+def error_reply(error: PrismError, about: str | None = None) -> Reply:
+    """A failure as a short, specific error reply; `about` names the link it concerns."""
+    text = _sentence(error.message)
     return Reply(
         kind="error",
-        blocks=(Paragraph(_sentence(error.message)),),
+        blocks=(Paragraph(f"{about}: {text}" if about else text),),
         ephemeral=True,
         error=error.kind,
     )

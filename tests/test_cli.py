@@ -121,7 +121,7 @@ async def test_forget_removes_an_analysis(config_file: Path, article_site: Site)
     code, out, err = await cli("forget", str(ident), "--config", str(config_file))
     assert code == 0, err
     code, _, err = await cli("forget", str(ident), "--config", str(config_file))
-    assert code == 1 and err.startswith("prism-bot: unknown:")
+    assert code == 1 and err.startswith("prism-bot: not-found:")
 
 
 async def test_doctor_shows_secrets_as_set_never_their_value(
@@ -195,7 +195,7 @@ async def test_related_json_by_id_and_by_url(config_file: Path) -> None:
     )
     assert json.loads(out) == by_url[:1]
     code, _, err = await cli("related", "999", "--config", str(config_file))
-    assert code == 1 and err.startswith("prism-bot: unknown: there is no analysis #999")
+    assert code == 1 and err.startswith("prism-bot: not-found: there is no analysis #999")
 
 
 async def _seed_id(config_file: Path, url: str) -> int:

@@ -76,6 +76,15 @@ async def test_one_bad_link_does_not_lose_the_good_one(core: Core, article_site:
     assert [(r.kind, r.error) for r in replies] == [("error", "not-found"), ("analysis", None)]
 
 
+async def test_each_error_of_a_multi_link_message_names_its_link(
+    core: Core, article_site: Site
+) -> None:
+    missing, pdf = article_site.url("/404"), article_site.url("/doc.pdf")
+    replies = await core.handle(request("message", f"{missing} {pdf}"))
+    assert [r.plain_text().split(": ", 1)[0] for r in replies] == [missing, pdf]
+    assert "(404)" in replies[0].plain_text()
+
+
 async def test_not_links_get_a_specific_answer_and_store_nothing(core: Core) -> None:
     for text in NOT_LINKS:
         [reply] = await core.handle(request("analyze", text))
@@ -171,7 +180,7 @@ async def test_show_and_start_deep_link(core: Core, article_site: Site) -> None:
     [linked] = await core.handle(request("start", f"a_{made.analysis_id}"))
     assert shown.analysis_id == linked.analysis_id == made.analysis_id
     [missing] = await core.handle(request("show", "999"))
-    assert missing.error == "unknown"
+    assert missing.error == "not-found"
 
 
 async def test_messages_without_links(core: Core) -> None:
@@ -185,7 +194,13 @@ async def test_help_lists_every_visible_command(core: Core) -> None:
     text = reply.plain_text()
     for name in ("/analyze", "/related", "/subscribe", "/digest", "/categories"):
         assert name in text
-    assert "/show" not in text
+    assert "/show <id>" in text  # issue 11: every answer mentions /show, so /help does
+    assert "/thought" not in text  # buttons' command stays out of help
+
+
+async def test_analyse_is_an_alias_of_analyze(core: Core, article_site: Site) -> None:
+    [reply] = await core.handle(request("analyse", article_site.url("/slow/alias?ms=1")))
+    assert reply.kind == "analysis"
 
 
 async def test_unknown_command_and_missing_argument(core: Core) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import seeds
+from bot.core import Core
 from bot.ingest.seeds import InvalidSeed, SeedReport, import_seeds, load_seed
 from bot.store import Store
 
@@ -129,3 +130,18 @@ async def test_one_bad_file_stops_the_import_before_anything_is_stored(
 async def test_a_missing_folder_is_a_clear_error(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InvalidSeed, match="is not a folder"):
         await import_seeds(store, tmp_path / "nope")
+
+
+async def test_a_seed_of_an_unconfigured_category_is_refused(core: Core, tmp_path: Path) -> None:
+    folder = _copy_one(tmp_path, ('category = "', 'category = "Gardening'))
+    with pytest.raises(InvalidSeed, match=r"seed one\.toml: category: '\w*Gardening\w*' is not"):
+        await core.import_seeds(folder)
+    assert await core.store.analyses.count() == 0
+
+
+async def test_a_first_run_with_other_categories_gets_the_seeds_that_fit(
+    store: Store, tmp_path: Path
+) -> None:
+    report = await import_seeds(store, None, ("economy",), skip_other_categories=True)
+    assert report.added >= 3
+    assert {a.category for a in await store.analyses.recent(50)} == {"economy"}

@@ -77,6 +77,23 @@ async def test_subscribe_with_only_a_time_changes_the_time(
     assert await stored(store) == (("Economy",), "09:30", "Europe/Berlin", True)
 
 
+async def test_bare_subscribe_shows_usage_and_changes_nothing(
+    subs: SubscriptionService, store: Store
+) -> None:
+    await subs.subscribe(request("subscribe", "Economy 07:00"))
+    with pytest.raises(BadArguments, match=r"^Usage: /subscribe <category…> \[HH:MM\]"):
+        await subs.subscribe(request("subscribe", "  "))
+    assert await stored(store) == (("Economy",), "07:00", "UTC", True)
+
+
+async def test_resubscribing_at_another_time_says_it_moved(subs: SubscriptionService) -> None:
+    await subs.subscribe(request("subscribe", "Economy 07:00"))
+    reply = await subs.subscribe(request("subscribe", "Economy 09:30 Europe/Berlin"))
+    assert "Moved the digest from 07:00 UTC to 09:30 Europe/Berlin." in reply.plain_text()
+    same = await subs.subscribe(request("subscribe", "Science"))
+    assert "Moved" not in same.plain_text()
+
+
 async def test_multi_word_categories_are_matched(
     store: Store, config: Config, clock: Clock
 ) -> None:

@@ -10,8 +10,10 @@ from rich.text import Text
 from bot.models import Group, Item, Link, Paragraph, Reply
 
 
-def render(reply: Reply) -> Text:
-    """A reply as rich Text; article and model text is never parsed as markup."""
+def render(reply: Reply, hints: bool = True) -> Text:
+    """A reply as rich Text; article and model text is never parsed as markup. `hints`
+    adds the chat commands an answer leads to (`→ /related 12`), which only the chat
+    understands."""
     out = Text()
     if reply.kind == "error":
         out.append("✗ ", style="bold red")
@@ -27,7 +29,7 @@ def render(reply: Reply) -> Text:
     if reply.footer:
         out.append("\n" + reply.footer + "\n", style="italic dim")
     for action in reply.actions:
-        if action.kind == "related" and action.analysis_id is not None:
+        if action.kind == "related" and action.analysis_id is not None and hints:
             out.append(f"→ /related {action.analysis_id}\n", style="cyan")
         elif action.kind == "web" and action.url:
             out.append(f"{action.label}: {action.url}\n", style="cyan")
@@ -56,8 +58,13 @@ def _render_block(out: Text, block: Paragraph | Link | Item | Group) -> None:
             _render_block(out, inner)
 
 
-def print_replies(replies: Sequence[Reply], console: Console | None = None) -> None:
-    """Print replies to the terminal (the REPL and the CLI's human output)."""
-    console = console or Console(highlight=False, soft_wrap=False)
+def print_replies(
+    replies: Sequence[Reply], console: Console | None = None, hints: bool = True
+) -> None:
+    """Print replies to the terminal (the REPL and the CLI's human output); into a pipe
+    or a file each paragraph stays one line, for the next program to wrap or read."""
+    console = console or Console(highlight=False)
+    # wrapping is for eyes: a pipe gets whole lines, without padding
+    wrap = console.is_terminal
     for reply in replies:
-        console.print(render(reply))
+        console.print(render(reply, hints), soft_wrap=not wrap)

@@ -30,7 +30,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, MessageEntityType, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -47,7 +55,14 @@ from telegram.ext import (
 from adapters.telegram_adapter import render
 from bot.commands import BY_NAME, COMMANDS, VISIBLE
 from bot.config import Config
-from bot.errors import ChannelGone, ChannelMoved, ConfigError, PrismError, SendFailed
+from bot.errors import (
+    ChannelGone,
+    ChannelMoved,
+    ConfigError,
+    PrismError,
+    SendFailed,
+    Unreachable,
+)
 from bot.logs import RedactFilter, event
 from bot.models import ChannelRef, Reply, Request
 
@@ -135,7 +150,8 @@ class TelegramAdapter:
         if self.config.telegram.webhook_url:  # several processes may receive: answer once
             app.add_handler(TypeHandler(Update, self._once), group=-1)
         for command in COMMANDS:
-            app.add_handler(CommandHandler(command.name, self._on_command, filters=_MESSAGES))
+            names = (command.name, *command.aliases)
+            app.add_handler(CommandHandler(names, self._on_command, filters=_MESSAGES))
         app.add_handler(MessageHandler(_MESSAGES & filters.TEXT & ~filters.COMMAND, self._on_text))
         app.add_handler(CallbackQueryHandler(self._on_callback, pattern=_CALLBACK))
         app.add_error_handler(self._on_error)
@@ -147,7 +163,7 @@ class TelegramAdapter:
         """Connect, register the commands, and begin polling (or serving the webhook);
         send-only: connect (getMe, for the username deep links use) and nothing more."""
         tg = self.config.telegram
-        await self.app.initialize()
+        await self._connect()
         if not self.receive:
             event(log, "telegram-started", bot=self.username, mode="send-only")
             return
@@ -170,6 +186,21 @@ class TelegramAdapter:
                 timeout=timedelta(seconds=tg.poll_timeout_s), allowed_updates=allowed
             )
         event(log, "telegram-started", bot=self.username, webhook=bool(tg.webhook_url))
+
+    async def _connect(self) -> None:
+        """The first call to the Bot API; its failure is one line naming the setting."""
+        try:
+            await self.app.initialize()
+        except InvalidToken:
+            raise ConfigError("[telegram] token: rejected by the Telegram Bot API") from None
+        except NetworkError as exc:
+            with contextlib.suppress(TelegramError):
+                await self.app.bot.shutdown()  # the half-opened HTTP clients
+            where = self.config.telegram.base_url or "https://api.telegram.org/bot"
+            raise Unreachable(
+                f"the Telegram Bot API at {where} cannot be reached ({exc.message}); "
+                "check [telegram] base_url and the network"
+            ) from None
 
     async def __aenter__(self) -> Self:
         """`async with adapter:` starts it (see bot.ports.Adapter)."""

@@ -22,10 +22,12 @@ from bot.cli.output import (
     reply_json,
     review_json,
     stats_json,
+    stats_lines,
 )
-from bot.config import SECRET_KEYS, Config
+from bot.config import Config
 from bot.core import Core
 from bot.errors import BadArguments
+from bot.ingest.budgets import Budget
 from bot.models import Analysis, ChannelRef, Request
 from bot.replies import analysis_reply
 
@@ -55,10 +57,13 @@ async def analyze(args: argparse.Namespace, config: Config) -> int:
     """`analyze URL [--json] [--refresh] [--language CODE[,CODE…]]`."""
     async with opened(config) as core:
         request = Request("analyze", args.url, CLI_CHANNEL, CLI_USER)
+        operator = Budget.operator()  # not a chat user: only the global daily budget applies
         if args.language:
-            found = await core.resolve_languages(args.url, request, args.language, args.refresh)
+            found = await core.resolve_languages(
+                args.url, request, args.language, args.refresh, budget=operator
+            )
         else:
-            found = [await core.resolve(args.url, request, refresh=args.refresh)]
+            found = [await core.resolve(args.url, request, refresh=args.refresh, budget=operator)]
         shown = [await _shown(core, r.analysis, r.cached) for r in found]
     if args.json:
         print_json(shown[0] if len(shown) == 1 else shown)
@@ -102,7 +107,9 @@ async def related(args: argparse.Namespace, config: Config) -> int:
     """`related (URL|ID) [--limit N] [--json]`."""
     async with opened(config) as core:
         request = Request("related", args.ref, CLI_CHANNEL, CLI_USER)
-        source = await core.source(args.ref, request)
+        if args.limit is not None and args.limit < 1:
+            raise BadArguments(f"--limit must be a whole number of 1 or more, not {args.limit}")
+        source = await core.source(args.ref, request, budget=Budget.operator())
         rows = [related_json(hit) for hit in await core.related_to(source, args.limit)]
     if args.json:
         print_json(rows)
@@ -183,23 +190,21 @@ async def stats(args: argparse.Namespace, config: Config) -> int:
     if args.json:
         print_json(data)
     else:
-        for key, value in data.items():
-            print(f"{key:24} {value}")
+        print("\n".join(stats_lines(data)))
     return 0
 
 
 async def doctor(args: argparse.Namespace, config: Config) -> int:
     """`doctor`: offline checks; a secret is shown as set or not, never its value."""
-    from bot.cli.doctor import run_checks
+    from bot.cli.doctor import run_checks, secret_rows
 
-    ok = True
-    for name, good, detail in await run_checks(config):
-        ok = ok and good
-        print(f"{'ok  ' if good else 'FAIL'}  {name:22} {detail}")
-    set_secrets = {f"[{s}] {k}": bool(getattr(getattr(config, s), k)) for s, k in SECRET_KEYS}
-    for key, present in sorted(set_secrets.items()):
-        print(f"      {key:22} {'set' if present else 'not set'}")
-    return 0 if ok else 1
+    checks = await run_checks(config)
+    rows = [("ok" if good else "FAIL", name, detail) for name, good, detail in checks]
+    rows += [("", name, detail) for name, detail in secret_rows(config)]
+    width = max(len(name) for _, name, _ in rows)
+    for status, name, detail in rows:
+        print(f"{status:4}  {name:{width}}  {detail}".rstrip())
+    return 0 if all(good for _, good, _ in checks) else 1
 
 
 async def chat(args: argparse.Namespace, config: Config) -> int:

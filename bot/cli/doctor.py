@@ -6,7 +6,7 @@ import asyncio
 import importlib
 from pathlib import Path
 
-from bot.config import Config
+from bot.config import SECRET_KEYS, Config
 from bot.errors import ConfigError
 
 Check = tuple[str, bool, str]
@@ -26,13 +26,28 @@ async def run_checks(config: Config) -> list[Check]:
         if token
     ]
     checks.append(("platforms", True, ", ".join(platforms) or "none (console only)"))
-    if config.telegram.base_url:
+    # a disabled platform's settings are nobody's concern: listed only when it is on
+    if config.telegram.token and config.telegram.base_url:
         checks.append(("telegram base_url", True, config.telegram.base_url))
-    if config.discord.api_base_url:
+    if config.discord.token and config.discord.api_base_url:
         checks.append(("discord api_base_url", True, config.discord.api_base_url))
     checks.append(("categories", True, ", ".join(config.categories.names)))
     checks.append(("digest", True, f"{config.digest.time} {config.digest.timezone}"))
     return checks
+
+
+def secret_rows(config: Config) -> list[tuple[str, str]]:
+    """Each secret that matters here as (`[section] key`, "set" or "not set"): a platform's
+    own secrets only when it is on, the tokens that turn platforms on always."""
+    on = {
+        ("telegram", "secret_token"): bool(config.telegram.token),
+        ("web", "secret"): config.web.enabled,
+    }
+    return [
+        (f"[{section}] {key}", "set" if getattr(getattr(config, section), key) else "not set")
+        for section, key in sorted(SECRET_KEYS)
+        if on.get((section, key), True)
+    ]
 
 
 async def _storage(config: Config) -> Check:

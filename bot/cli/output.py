@@ -49,7 +49,7 @@ def analysis_json(
         "tags": list(a.tags),
         "key_question": a.key_question,
         "flags": list(a.flags),
-        "disclaimer": disclaimer(a.generator.backend),
+        "disclaimer": disclaimer(a.generator.backend, a.language),
         "thoughts": {"useful": counts.useful, "inaccurate": counts.inaccurate},
     }
 
@@ -92,6 +92,20 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 def stats_json(totals: Totals, cost_usd: float) -> dict[str, Any]:
     """`stats --json`: the totals and their estimated cost."""
     return {**vars(totals), "estimated_cost_usd": round(cost_usd, 4)}
+
+
+def stats_lines(data: dict[str, Any]) -> list[str]:
+    """`stats` for people: one aligned `name  value` line each, counts by backend spelled
+    out (`offline 13, seed 12`), the cost in dollars."""
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "none"
+        elif key == "estimated_cost_usd":
+            value = f"${value:.4f}"
+        label = key.removesuffix("_usd").replace("_", " ")
+        lines.append(f"{label:24} {value}")
+    return lines
 
 
 def print_json(value: Any) -> None:

@@ -131,6 +131,11 @@ class SubscriptionService:
         args = Arguments(self.config, request.text)
         current = await self.store.subscriptions.get(request.channel)
         kept = current.categories if current is not None and current.active else ()
+        if not (args.categories or args.time or args.timezone):
+            raise BadArguments(  # a bare /subscribe changes nothing: say how it is used
+                f"Usage: {USAGE}. Categories: {', '.join(self.config.categories.names)}. "
+                "/subscriptions shows this channel's digest."
+            )
         if not args.categories and not kept:
             raise BadArguments(
                 f"Name at least one category: {USAGE}. "
@@ -151,6 +156,8 @@ class SubscriptionService:
         added = [c for c in args.categories if c not in kept]
         event(log, "subscribe", channel=request.channel, categories=",".join(categories))
         lead = f"Added {_join(added)}. " if added and kept else ""
+        if kept and current is not None and (current.time, current.timezone) != (time, zone):
+            lead += f"Moved the digest from {current.time} {current.timezone} to {time} {zone}. "
         return Reply(
             kind="info",
             title="Subscribed",

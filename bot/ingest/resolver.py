@@ -121,6 +121,14 @@ class Resolver:
         analysis, generated = await asyncio.shield(task)
         return Resolution(analysis, cached=not generated)
 
+    async def aclose(self) -> None:
+        """Cancel the generations in flight (Ctrl-C, shutdown) before the parts they use
+        close under them, so none ends in an error nobody reads."""
+        tasks = list(self._inflight.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def _check_negative_cache(self, canonical: str) -> None:
         remembered = self._failed.get(canonical)
         if remembered is None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib import resources
 from importlib.abc import Traversable
@@ -69,14 +69,23 @@ class Seed:
     created_at: datetime
 
 
-async def import_seeds(store: StoreContract, folder: Path | str | None = None) -> SeedReport:
+async def import_seeds(
+    store: StoreContract,
+    folder: Path | str | None = None,
+    categories: Sequence[str] | None = None,
+    *,
+    skip_other_categories: bool = False,
+) -> SeedReport:
     """Store every seed in `folder` (default: the shipped ones) that is not stored yet.
 
-    Every file is validated before anything is stored, so a bad file adds nothing.
+    Every file is validated before anything is stored, so a bad file adds nothing. With
+    `categories`, a seed filed under another category is refused like a config error
+    (or, with `skip_other_categories`, left out: a first run with custom categories).
     """
-    seeds = [load_seed(path) for path in _seed_files(folder)]
+    loaded = [(path.name, load_seed(path)) for path in _seed_files(folder)]
+    filed = [_filed(name, s, categories, skip_other_categories) for name, s in loaded]
     added = skipped = 0
-    for seed in seeds:
+    for seed in filter(None, filed):
         if await store.analyses.by_url(seed.article.canonical_url) is not None:
             skipped += 1
             continue
@@ -85,6 +94,23 @@ async def import_seeds(store: StoreContract, folder: Path | str | None = None) -
         )
         added += 1
     return SeedReport(added=added, skipped=skipped)
+
+
+def _filed(name: str, seed: Seed, categories: Sequence[str] | None, skip: bool) -> Seed | None:
+    """The seed under the configured spelling of its category; one whose category is not
+    configured is refused (None when `skip`)."""
+    if categories is None:
+        return seed
+    category = seed.draft.category
+    spelling = next((c for c in categories if c.casefold() == category.casefold()), None)
+    if spelling is not None:
+        return replace(seed, draft=replace(seed.draft, category=spelling))
+    if skip:
+        return None
+    raise InvalidSeed(
+        f"seed {name}: category: {category!r} is not configured "
+        f"(one of: {', '.join(categories)}; see [categories] names)"
+    )
 
 
 def _seed_files(folder: Path | str | None) -> list[Traversable]:

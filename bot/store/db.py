@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -13,6 +14,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.errors import StorageUnavailable
 from bot.logs import event
 
 log = logging.getLogger("prism.store")
@@ -34,11 +36,27 @@ class Database:
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
-        """Connect, set the pragmas, apply pending migrations."""
+        """Connect, set the pragmas, apply pending migrations; a file that cannot be
+        opened is one StorageUnavailable naming it, with the connection closed."""
         path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _unavailable(path, exc) from exc
+        try:
+            return await cls._prepare(conn, path)
+        except (OSError, sqlite3.Error) as exc:
+            await conn.close()  # else its worker thread keeps the process alive
+            raise _unavailable(path, exc) from exc
+        except BaseException:
+            await conn.close()
+            raise
+
+    @classmethod
+    async def _prepare(cls, conn: aiosqlite.Connection, path: str) -> Database:
+        """The pragmas and migrations on a fresh connection."""
         conn.row_factory = aiosqlite.Row
         for pragma in (
             "PRAGMA journal_mode = WAL",
@@ -143,3 +161,10 @@ def _migrations() -> list[tuple[int, str]]:
     if len(numbers) != len(set(numbers)):
         raise RuntimeError("two migrations share a number")
     return sorted(found)
+
+
+def _unavailable(path: str, exc: BaseException) -> StorageUnavailable:
+    """One line for a store that cannot be opened: the key, the path, the reason."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    where = f" ({exc.filename})" if isinstance(exc, OSError) and exc.filename else ""
+    return StorageUnavailable(f"[storage] path {path}: cannot open it: {reason}{where}")
