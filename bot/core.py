@@ -22,6 +22,8 @@ from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, Forbidden, NotALink, NotFound, PrismError
 from bot.ingest import links
 from bot.ingest.budgets import Budget
+from bot.ingest.feeds.poller import FeedFetcher, PollReport
+from bot.ingest.feeds.service import FEED_PAYER, FeedService, Story
 from bot.ingest.resolver import Resolution, Resolver
 from bot.ingest.seeds import SeedReport, import_seeds
 from bot.logs import event
@@ -39,8 +41,10 @@ from bot.ports import Analyzer, Embedder, Extractor, Fetcher, Sender
 from bot.related import RelatedHit, RelatedIndex
 from bot.replies import analysis_reply, error_reply, info, item_for
 from bot.store import Store, Totals, utcnow
+from bot.store.feeds import Feed
 
 log = logging.getLogger("prism.core")
+FEED_REQUEST = Request("feed", "", ChannelRef("feeds", "poller"), FEED_PAYER)
 
 Handler = Callable[["Core", Request], Awaitable[list[Reply]]]
 
@@ -60,6 +64,7 @@ class Core:
         clock: Callable[[], datetime] = utcnow,
         related: RelatedIndex | None = None,
         owned: AsyncExitStack | None = None,
+        feed_fetcher: FeedFetcher | None = None,
     ) -> None:
         if owned is None:
             owned = AsyncExitStack()
@@ -72,6 +77,11 @@ class Core:
         self.related = related or RelatedIndex(store, config)
         self.subscriptions = SubscriptionService(store, config, clock)
         self.digests = DigestService(store, config, clock)
+        self._feeds = (
+            FeedService(store.feeds, feed_fetcher, config, self._resolve_feed_item, clock)
+            if feed_fetcher is not None
+            else None
+        )
 
     @classmethod
     async def open(
@@ -127,7 +137,13 @@ class Core:
         resolver = Resolver(
             store, fetcher, extractor, analyzer, config, clock, on_new=related.remember
         )
-        return cls(config, store, resolver, clock, related, owned)
+        feed_fetcher: FeedFetcher
+        if isinstance(fetcher, SafeFetcher):
+            feed_fetcher = fetcher
+        else:  # an injected page fetcher (tests): feeds still go through the safe one
+            feed_fetcher = safe = SafeFetcher(config.fetch)
+            owned.push_async_callback(safe.aclose)
+        return cls(config, store, resolver, clock, related, owned, feed_fetcher)
 
     async def aclose(self) -> None:
         """Close every part this core owns, in reverse order of building: the store last."""
@@ -260,6 +276,52 @@ class Core:
     async def stats(self) -> Totals:
         """Analyses, requests, deliveries and model usage so far."""
         return await self.store.usage.totals()
+
+    # --- news feeds (DESIGN.md "Feeds") ----------------------------------------------
+
+    @property
+    def feed_service(self) -> FeedService:
+        """The feeds of this core's store (only cores built by `Core.open` poll)."""
+        if self._feeds is None:
+            raise PrismError("this core was built without a feed fetcher")
+        return self._feeds
+
+    async def feeds(self) -> list[Feed]:
+        """Every stored feed with its polling state (config feeds synced first)."""
+        return await self.feed_service.list()
+
+    async def add_feed(self, url: str, category: str = "", every_min: int | None = None) -> Feed:
+        """Add (or update) a feed for the operator: http(s) URL, known category, every ≥ 1."""
+        return await self.feed_service.add(url, category, every_min)
+
+    async def remove_feed(self, url: str) -> Feed:
+        """Stop polling a feed and forget its items (its analyses stay)."""
+        return await self.feed_service.remove(url)
+
+    async def poll_feeds(self, url: str | None = None) -> PollReport:
+        """Poll one feed or every feed now, on the feed budget."""
+        return await self.feed_service.poll(url)
+
+    async def poll_due_feeds(self) -> PollReport:
+        """One round over the feeds that are due (the `feeds` role's tick)."""
+        return await self.feed_service.poll_due()
+
+    async def start_feeds(self) -> None:
+        """Sync `[[feeds]]` into the store and load the story index (once per core)."""
+        await self.feed_service.start()
+
+    async def has_feeds(self) -> bool:
+        """Whether config or store holds any feed."""
+        return await self.feed_service.has_feeds()
+
+    async def story(self, analysis: Analysis) -> Story | None:
+        """The story an analysis is part of, with every outlet's source; None when alone."""
+        if self._feeds is None:
+            return None
+        return await self._feeds.story(analysis, self.store.analyses.many)
+
+    async def _resolve_feed_item(self, url: str, budget: Budget) -> Analysis:
+        return (await self.resolve(url, FEED_REQUEST, budget=budget)).analysis
 
     # --- the web site and readers' Thoughts -------------------------------------------
 

@@ -16,6 +16,8 @@ from bot.app import App, platform_roles, print_replies
 from bot.cli.output import (
     analysis_json,
     article_json,
+    feed_json,
+    poll_json,
     print_json,
     related_json,
     reply_json,
@@ -56,8 +58,9 @@ async def analyze(args: argparse.Namespace, config: Config) -> int:
         request = Request("analyze", args.url, CLI_CHANNEL, CLI_USER)
         resolution = await core.resolve(args.url, request, refresh=args.refresh)
         thoughts = await core.thoughts(resolution.analysis.id)
+        story = await core.story(resolution.analysis)
     if args.json:
-        data = analysis_json(resolution.analysis, thoughts)
+        data = analysis_json(resolution.analysis, thoughts, story)
         print_json({**data, "cached": resolution.cached})
     else:
         print_replies([analysis_reply(resolution.analysis)])
@@ -239,3 +242,39 @@ async def review(args: argparse.Namespace, config: Config) -> int:
             )
         print("Regenerate one with: prism-bot analyze URL --refresh")
     return 0
+
+
+async def feeds(args: argparse.Namespace, config: Config) -> int:
+    """`feeds list|add|remove|poll`: the operator's news feeds, through the core."""
+    if args.action is None:
+        print(args.feeds_help, end="")
+        return 0
+    async with opened(config) as core:
+        if args.action == "list":
+            _print_feeds([feed_json(f) for f in await core.feeds()], args.json)
+        elif args.action == "add":
+            feed = await core.add_feed(args.url, args.category, args.every)
+            every = f"every {feed.every_min} min" if feed.every_min else "default interval"
+            print(f"feed added: {feed.url} ({feed.category or 'any category'}, {every})")
+        elif args.action == "remove":
+            feed = await core.remove_feed(args.url)
+            print(f"feed removed: {feed.url} (its analyses stay)")
+        else:
+            data = poll_json(await core.poll_feeds(args.url))
+            if args.json:
+                print_json(data)
+            else:
+                print(", ".join(f"{k}: {v}" for k, v in data.items() if k != "disabled"))
+    return 0
+
+
+def _print_feeds(rows: list[dict[str, object]], as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        print("No feeds yet: add one with `prism-bot feeds add URL` or [[feeds]] in the config.")
+    else:
+        for r in rows:
+            error = f"  ({r['error']})" if r["error"] else ""
+            where = f"[{r['category'] or '-'}]"
+            print(f"{r['status']:9} {r['url']}  {where} {r['items_seen']} items{error}")

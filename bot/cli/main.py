@@ -36,6 +36,7 @@ COMMANDS: dict[str, Command] = {
     "forget": commands.forget,
     "web": commands.web,
     "review": commands.review,
+    "feeds": commands.feeds,
 }
 
 
@@ -80,6 +81,21 @@ def build_parser() -> argparse.ArgumentParser:
     add("web", "serve only the web site ([web] listen and port)")
     p = add("review", "analyses readers flagged inaccurate ([thoughts] review_after)")
     p.add_argument("--json", action="store_true")
+    # --- news feeds (issue 13) ---
+    p = add("feeds", "news feeds: list, add, remove, poll")
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    a = actions.add_parser("list", parents=[common], help="every feed with its state")
+    a.add_argument("--json", action="store_true")
+    a = actions.add_parser("add", parents=[common], help="add (or update) a feed")
+    a.add_argument("url")
+    a.add_argument("--category", default="")
+    a.add_argument("--every", type=int, default=None, metavar="MIN", help="minutes between polls")
+    a = actions.add_parser("remove", parents=[common], help="stop polling a feed")
+    a.add_argument("url")
+    a = actions.add_parser("poll", parents=[common], help="poll one feed or every feed now")
+    a.add_argument("url", nargs="?")
+    a.add_argument("--json", action="store_true")
+    p.set_defaults(feeds_help=p.format_help())
     return parser
 
 

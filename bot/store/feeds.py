@@ -6,9 +6,12 @@ so a poll that fails half-way leaves nothing behind but the failure itself.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import aiosqlite
@@ -232,6 +235,22 @@ class FeedRepo:
             )
             for r in rows
         ]
+
+
+def has_stored_feeds(path: str | Path) -> bool:
+    """Whether the SQLite file at `path` holds a feed not disabled (read-only, at start-up,
+    before any loop runs: it decides whether a process runs the `feeds` role)."""
+    file = Path(path)
+    if not file.is_file():
+        return False
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+        ) as conn:
+            row = conn.execute("SELECT 1 FROM feeds WHERE status != 'disabled' LIMIT 1").fetchone()
+    except sqlite3.Error:  # no feeds table yet, or not a database: nothing to poll
+        return False
+    return row is not None
 
 
 async def _update_state(

@@ -15,13 +15,13 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.config import PollingConfig
 from bot.errors import BudgetReached, PrismError
 from bot.ingest.feeds.parse import FeedItem, ParsedFeed, parse_feed
 from bot.ingest.feeds.policy import FeedState, Policy, freshness, retry_after_seconds
-from bot.ingest.fetch import FeedResponse, Fetcher
+from bot.ingest.fetch import FeedResponse
 from bot.logs import event
 from bot.models import Analysis
 from bot.store.feeds import Feed, FeedRepo, SeenItem
@@ -32,6 +32,14 @@ log = logging.getLogger("prism.feeds")
 Analyse = Callable[[str, Feed], Awaitable[Analysis | None]]
 SKIPPED_FIRST = "skipped: older than the first poll's newest items"
 SKIPPED_MANY = "skipped: beyond max_items_per_poll"
+
+
+class FeedFetcher(Protocol):
+    """What polling needs of the SSRF-safe fetcher (bot.ingest.fetch.Fetcher)."""
+
+    async def fetch_feed(self, url: str, etag: str = "", last_modified: str = "") -> FeedResponse:
+        """One conditional GET of a feed."""
+        ...
 
 
 @dataclass
@@ -59,7 +67,7 @@ class Poller:
     def __init__(
         self,
         repo: FeedRepo,
-        fetcher: Fetcher,
+        fetcher: FeedFetcher,
         config: PollingConfig,
         analyse: Analyse,
         *,
