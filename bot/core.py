@@ -39,7 +39,7 @@ from bot.models import (
 from bot.permalinks import page_url
 from bot.ports import Analyzer, Embedder, Extractor, Fetcher, Sender
 from bot.related import RelatedHit, RelatedIndex
-from bot.replies import analysis_reply, error_reply, info, item_for
+from bot.replies import analysis_reply, error_reply, info, item_for, outlet
 from bot.store import Store, Totals, utcnow
 from bot.store.feeds import Feed
 
@@ -408,7 +408,7 @@ async def _one(core: Core, url: str, request: Request) -> Reply:
         resolution = await core.resolve(url, request)
     except PrismError as exc:
         return error_reply(exc)
-    return _analysis_reply(core, resolution.analysis)
+    return await _analysis_reply(core, resolution.analysis)
 
 
 async def _message(core: Core, request: Request) -> list[Reply]:
@@ -426,13 +426,17 @@ async def _message(core: Core, request: Request) -> list[Reply]:
 
 
 async def _show(core: Core, request: Request) -> list[Reply]:
-    return [_analysis_reply(core, await core.analysis(request.text))]
+    return [await _analysis_reply(core, await core.analysis(request.text))]
 
 
-def _analysis_reply(core: Core, analysis: Analysis) -> Reply:
-    """An analysis with its page link and Thoughts buttons, as configured."""
+async def _analysis_reply(core: Core, analysis: Analysis) -> Reply:
+    """An analysis with its page link, Thoughts buttons and its story's other outlets."""
     web_url = core.page_url(analysis)
-    return analysis_reply(analysis, web_url=web_url, thoughts=core.config.thoughts.buttons)
+    story = await core.story(analysis)
+    also = [outlet(s) for s in story.others] if story else []
+    return analysis_reply(
+        analysis, web_url=web_url, thoughts=core.config.thoughts.buttons, also_covered_by=also
+    )
 
 
 async def _thought(core: Core, request: Request) -> list[Reply]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from bot.errors import PrismError
-from bot.models import Action, Analysis, Group, Item, Link, Paragraph, Reply
+from bot.models import Action, Analysis, Group, Item, Link, Paragraph, Reply, Source
 
 DISCLAIMERS = {
     "claude": (
@@ -35,9 +35,14 @@ def meta_line(analysis: Analysis) -> str:
     return f"{analysis.category} · {analysis.reading_minutes} min read · {label}"
 
 
-def analysis_reply(analysis: Analysis, web_url: str | None = None, thoughts: bool = False) -> Reply:
+def analysis_reply(
+    analysis: Analysis,
+    web_url: str | None = None,
+    thoughts: bool = False,
+    also_covered_by: Sequence[str] = (),
+) -> Reply:
     """The whole analysis as a reply; `web_url` adds "Read on the web", `thoughts` the
-    Useful / Inaccurate buttons."""
+    Useful / Inaccurate buttons, `also_covered_by` the other outlets of its story."""
     source = analysis.source
     publisher = source.publisher or _host(source.url)
     blocks: list[Paragraph | Link | Group] = [Paragraph(analysis.dek)]
@@ -45,6 +50,8 @@ def analysis_reply(analysis: Analysis, web_url: str | None = None, thoughts: boo
         Group(s.heading, tuple(Paragraph(p) for p in s.paragraphs)) for s in analysis.sections
     )
     blocks.append(Link(f"Source: {publisher} — {source.title}", source.url))
+    if also_covered_by:
+        blocks.append(Paragraph(also_covered(also_covered_by)))
     return Reply(
         kind="analysis",
         title=analysis.headline,
@@ -61,6 +68,16 @@ def analysis_reply(analysis: Analysis, web_url: str | None = None, thoughts: boo
         analysis_id=analysis.id,
         category=analysis.category,
     )
+
+
+def also_covered(outlets: Sequence[str]) -> str:
+    """ "Also covered by: Outlet A, Outlet B" (plain text: renderers escape it)."""
+    return "Also covered by: " + ", ".join(dict.fromkeys(outlets))
+
+
+def outlet(source: Source) -> str:
+    """How a source's outlet is named to readers: its publisher, else its host."""
+    return source.publisher or _host(source.url)
 
 
 def _thought_actions(analysis_id: int) -> tuple[Action, ...]:

@@ -177,7 +177,10 @@ class DigestDelivery:
             period = job.delivery.period
             if (*key, period) not in prepared:
                 day = date.fromisoformat(period)
-                reply = self.content.render(day, job.subscription.categories, content[key])
+                stories = await self.content.story_ids(content[key])
+                reply = self.content.render(
+                    day, job.subscription.categories, content[key], stories=stories
+                )
                 if reply is None and self.config.digest.send_empty:
                     reply = empty_digest(day)
                 items = min(len(content[key]), self.config.digest.max_items)

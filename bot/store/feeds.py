@@ -220,6 +220,20 @@ class FeedRepo:
         )
         return int(row[0]), [int(m[0]) for m in members]
 
+    async def stories_of(self, analysis_ids: Sequence[int]) -> dict[int, int]:
+        """The story of each analysis that has one (digests list a story once)."""
+        found: dict[int, int] = {}
+        ids = list(analysis_ids)
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            rows = await self.db.fetchall(
+                "SELECT analysis_id, story_id FROM story_members"
+                f" WHERE analysis_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((int(r[0]), int(r[1])) for r in rows)
+        return found
+
     async def members_since(self, since: datetime) -> list[StoryMember]:
         """Story members published since `since`: what the story index reloads at start."""
         rows = await self.db.fetchall(
