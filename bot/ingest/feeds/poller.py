@@ -218,12 +218,15 @@ class Poller:
             if self._budget <= 0:
                 report.budget_reached = True
                 return done, False
+            self._budget -= 1  # reserved before the await: feeds are polled concurrently
             try:
                 analysis = await self.analyse(item.link, feed)
             except BudgetReached:
+                self._budget += 1
                 report.budget_reached = True
                 return done, False
             except PrismError as exc:
+                self._budget += 1
                 report.items_failed += 1
                 done.append(_seen(item, error=f"{exc.kind}: {exc.message}"))
                 continue
@@ -234,8 +237,8 @@ class Poller:
         self, item: FeedItem, analysis: Analysis | None, report: PollReport
     ) -> SeenItem:
         if analysis is None:
+            self._budget += 1
             return _seen(item, error="not analysed")
-        self._budget -= 1
         report.analysed += 1
         if self.stories is not None and await self.stories.file(analysis):
             report.joined_stories += 1
