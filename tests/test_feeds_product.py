@@ -7,6 +7,7 @@ Real local servers only: the feed server, the article site, the offline analyser
 from __future__ import annotations
 
 import asyncio
+import json
 import tomllib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -278,3 +279,41 @@ async def test_digest_preview_lists_a_stored_story_once(
     [item] = group.blocks
     assert isinstance(item, ModelItem)
     assert "Also covered by:" in item.meta
+
+
+# --- the command line, as an operator runs it ----------------------------------------------
+
+
+async def test_cli_feeds_actions(
+    tmp_path: Path, feed_server: FeedServer, article_site: Site
+) -> None:
+    from tests.test_cli import cli
+
+    conf = tmp_path / "prism.toml"
+    conf.write_text(
+        f'[storage]\npath = "{tmp_path / "cli.db"}"\n'
+        '[fetch]\nallow_networks = ["127.0.0.0/8"]\ntimeout_s = 5.0\n'
+        "[extract]\nmin_words = 30\n"
+    )
+    c = ("--config", str(conf))
+    code, out, _ = await cli("feeds", *c)
+    assert code == 0 and all(a in out for a in ("list", "add", "remove", "poll"))
+    code, _, err = await cli("feeds", "add", "ftp://x/feed", *c)
+    assert code != 0 and err.startswith("prism-bot: usage: a feed URL must be an http or https")
+    code, _, err = await cli("feeds", "add", "http://127.0.0.1/f.rss", "--every", "0", *c)
+    assert code != 0 and "--every must be at least 1" in err
+    code, _, err = await cli("feeds", "remove", "http://127.0.0.1/none.rss", *c)
+    assert code != 0 and err.startswith("prism-bot: unknown: there is no feed")
+    [url] = serve_outlets(feed_server, article_site, (1,))
+    code, out, err = await cli("feeds", "add", url, "--category", "world", *c)
+    assert code == 0, err
+    code, out, err = await cli("feeds", "poll", "--json", *c)
+    assert code == 0, err
+    assert json.loads(out)["new_items"] == 1
+    code, out, _ = await cli("feeds", "list", "--json", *c)
+    [row] = json.loads(out)
+    assert (row["url"], row["category"], row["status"], row["items_seen"]) == (
+        url, "World", "ok", 1,
+    )  # fmt: skip
+    code, out, _ = await cli("feeds", "remove", url, *c)
+    assert code == 0 and "feed removed" in out
