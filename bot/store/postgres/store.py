@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.store.postgres.analyses import PgAnalysisRepo
 from bot.store.postgres.db import PgDatabase
+from bot.store.postgres.feeds import PgFeedRepo
 from bot.store.postgres.subscriptions import PgDeliveryRepo, PgSubscriptionRepo
 from bot.store.postgres.url import describe
 from bot.store.postgres.usage import PgUsageRepo
@@ -20,6 +21,7 @@ class PgStore:
         self.usage = PgUsageRepo(db)
         self.subscriptions = PgSubscriptionRepo(db)
         self.deliveries = PgDeliveryRepo(db)
+        self.feeds = PgFeedRepo(db)
 
     @classmethod
     async def open(cls, url: str) -> PgStore:
