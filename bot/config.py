@@ -151,6 +151,7 @@ class AnthropicConfig:
     max_input_tokens: int = 6000
     max_output_tokens: int = 2048
     batch_poll_s: float = 10.0
+    batch: bool = False  # feed items through the Message Batches API (half price)
     # USD per million tokens, for `stats`; the defaults are Sonnet-class list prices.
     price_input: float = 3.0
     price_output: float = 15.0

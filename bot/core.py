@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+from bot.analyzers.batching import batched
 from bot.commands import BY_NAME, VISIBLE
 from bot.config import Config
 from bot.digests.service import DeliveryReport, DigestService
@@ -321,7 +322,9 @@ class Core:
         return await self._feeds.story(analysis, self.store.analyses.many)
 
     async def _resolve_feed_item(self, url: str, budget: Budget) -> Analysis:
-        return (await self.resolve(url, FEED_REQUEST, budget=budget)).analysis
+        """A feed item: on the feed budget, batched when `[anthropic] batch` is on."""
+        with batched():
+            return (await self.resolve(url, FEED_REQUEST, budget=budget)).analysis
 
     # --- the web site and readers' Thoughts -------------------------------------------
 

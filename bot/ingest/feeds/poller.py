@@ -75,6 +75,7 @@ class Poller:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
         concurrency: int = 16,
+        item_concurrency: int = 1,
     ) -> None:
         self.repo = repo
         self.fetcher = fetcher
@@ -84,6 +85,7 @@ class Poller:
         self.clock = clock
         self.rng = rng or random.Random()
         self._slots = asyncio.Semaphore(concurrency)
+        self.item_concurrency = item_concurrency  # items of one feed analysed at once
         self._budget = 0
         self._unchanged: list[tuple[int, FeedState]] = []  # 304s, written once per round
 
@@ -212,26 +214,35 @@ class Poller:
     async def _analyse_all(
         self, feed: Feed, items: list[FeedItem], report: PollReport
     ) -> tuple[list[SeenItem], bool]:
-        """Analyse items in order while budget lasts; (items done, all of them done?)."""
-        done: list[SeenItem] = []
-        for item in items:
-            if self._budget <= 0:
-                report.budget_reached = True
-                return done, False
-            self._budget -= 1  # reserved before the await: feeds are polled concurrently
-            try:
-                analysis = await self.analyse(item.link, feed)
-            except BudgetReached:
-                self._budget += 1
-                report.budget_reached = True
-                return done, False
-            except PrismError as exc:
-                self._budget += 1
-                report.items_failed += 1
-                done.append(_seen(item, error=f"{exc.kind}: {exc.message}"))
-                continue
-            done.append(await self._analysed(item, analysis, report))
-        return done, True
+        """Analyse items newest first while budget lasts, `item_concurrency` at a time
+        (more than one lets a batching analyser send a round's items together);
+        (items done in order, all of them done?)."""
+        slots = asyncio.Semaphore(self.item_concurrency)
+
+        async def one(item: FeedItem) -> SeenItem | None:
+            async with slots:
+                return await self._analyse_one(feed, item, report)
+
+        outcomes = await asyncio.gather(*(one(item) for item in items))
+        return [o for o in outcomes if o is not None], all(o is not None for o in outcomes)
+
+    async def _analyse_one(self, feed: Feed, item: FeedItem, report: PollReport) -> SeenItem | None:
+        """One item; None when the budget stopped it (it comes back next poll)."""
+        if self._budget <= 0:
+            report.budget_reached = True
+            return None
+        self._budget -= 1  # reserved before the await: feeds are polled concurrently
+        try:
+            analysis = await self.analyse(item.link, feed)
+        except BudgetReached:
+            self._budget += 1
+            report.budget_reached = True
+            return None
+        except PrismError as exc:
+            self._budget += 1
+            report.items_failed += 1
+            return _seen(item, error=f"{exc.kind}: {exc.message}")
+        return await self._analysed(item, analysis, report)
 
     async def _analysed(
         self, item: FeedItem, analysis: Analysis | None, report: PollReport

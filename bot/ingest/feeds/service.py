@@ -27,6 +27,7 @@ from bot.stories.service import Stories
 log = logging.getLogger("prism.feeds")
 
 FEED_PAYER = "feeds"  # the usage rows' user for every feed analysis
+BATCH_ITEMS = 8  # with [anthropic] batch: items of one feed queued for a batch at once
 Resolve = Callable[[str, Budget], Awaitable[Analysis]]
 Load = Callable[[list[int]], Awaitable[dict[int, Analysis]]]  # analyses by id
 
@@ -60,9 +61,11 @@ class FeedService:
         self.clock = clock
         self._resolve = resolve
         self.stories = Stories(repo, clock)
+        together = BATCH_ITEMS if config.anthropic.batch else 1  # one batch per round
         self.poller = Poller(
-            repo, fetcher, config.polling, self._analyse, stories=self.stories, clock=clock
-        )
+            repo, fetcher, config.polling, self._analyse, stories=self.stories, clock=clock,
+            item_concurrency=together,
+        )  # fmt: skip
         self._started = False
         self._round = asyncio.Lock()  # one poll round at a time in this process
 
