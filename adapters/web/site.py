@@ -154,11 +154,13 @@ class Site:
     async def _analysis_page(self, analysis: Analysis) -> Rendered:
         thoughts = await self.core.thoughts(analysis.id)
         hits = await self.core.related_to(analysis, self.config.related.limit)
+        story = await self.core.story(analysis)
         path = page_path(analysis.id, analysis.headline)
         text = self.templates.get_template("analysis.html").render(
             **self._common(self.base + path, lang=analysis.language or "en"),
             title=analysis.headline, a=views.page(analysis), thoughts=thoughts,
             related=[views.related_link(h) for h in hits],
+            also=views.other_sources(story.others) if story else [],
             token=self.signer.token(analysis.id),
         )  # fmt: skip
         return rendered(text, HTML, analysis.created_at, path)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapters.web.security import safe_url
-from bot.models import Analysis, Section
+from bot.models import Analysis, Section, Source
 from bot.permalinks import page_path
 from bot.related import RelatedHit
-from bot.replies import LABELS, disclaimer, first_sentence
+from bot.replies import LABELS, disclaimer, first_sentence, outlet
 
 DESCRIPTION_MAX = 200
 
@@ -126,3 +127,16 @@ def related_link(hit: RelatedHit) -> RelatedLink:
     """One Related article with its reason."""
     a = hit.analysis
     return RelatedLink(page_path(a.id, a.headline), a.headline, a.category, hit.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSource:
+    """Another outlet that covered the same story, as the page links it."""
+
+    name: str
+    url: str | None
+
+
+def other_sources(sources: Sequence[Source]) -> list[OtherSource]:
+    """A story's other outlets (its publisher or host), linked only when http(s)."""
+    return [OtherSource(outlet(s), safe_url(s.url)) for s in sources]
