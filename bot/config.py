@@ -215,7 +215,7 @@ class DigestConfig:
 
     time: str = "08:00"
     timezone: str = "UTC"
-    max_items: int = 10
+    max_items: int = 10  # per category; a story counts once
     send_empty: bool = False
     catch_up_hours: float = 6.0
     tick_s: float = 30.0  # how often the scheduler looks for due digests
