@@ -113,11 +113,26 @@ def _web(config: Config, core: Core) -> Service:
     return web.create(config, core)
 
 
+def feeds_wanted(config: Config) -> bool:
+    """The poller runs when `[[feeds]]` lists feeds or the store holds some (PostgreSQL:
+    always, as it cannot be asked before the loop runs; an empty round costs one query)."""
+    from bot.store.feeds import has_stored_feeds
+
+    return bool(config.feeds) or bool(config.storage.url) or has_stored_feeds(config.storage.path)
+
+
+def _feeds(config: Config, core: Core) -> Service:
+    from bot.ingest.feeds.runner import FeedRunner
+
+    return FeedRunner(core.start_feeds, core.poll_due_feeds)
+
+
 ROLES: tuple[Role, ...] = (
     Role("telegram", lambda c: bool(c.telegram.token), build=_telegram, send=_telegram_sender),
     Role("discord", lambda c: bool(c.discord.token), build=_discord, send=_discord_sender),
     Role("console", console_run, build=_console),
     Role("web", lambda c: c.web.enabled, serve=_web),
+    Role("feeds", feeds_wanted, serve=_feeds),
     Role("scheduler", lambda c: True),
 )
 

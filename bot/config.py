@@ -152,6 +152,7 @@ class AnthropicConfig:
     max_input_tokens: int = 6000
     max_output_tokens: int = 2048
     batch_poll_s: float = 10.0
+    batch: bool = False  # feed items through the Message Batches API (half price)
     # USD per million tokens, for `stats`; the defaults are Sonnet-class list prices.
     price_input: float = 3.0
     price_output: float = 15.0
@@ -227,7 +228,7 @@ class DigestConfig:
 
     time: str = "08:00"
     timezone: str = "UTC"
-    max_items: int = 10
+    max_items: int = 10  # per category; a story counts once
     send_empty: bool = False
     catch_up_hours: float = 6.0
     tick_s: float = 30.0  # how often the scheduler looks for due digests

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from bot import i18n
+from bot.analyzers.batching import batched
 from bot.commands import ALIASES, BY_NAME, IN_HELP
 from bot.config import Config
 from bot.digests.service import DeliveryReport, DigestService
@@ -24,6 +25,8 @@ from bot.digests.subscriptions import SubscriptionService
 from bot.errors import BadArguments, Forbidden, NotALink, NotFound, PrismError
 from bot.ingest import links
 from bot.ingest.budgets import Budget
+from bot.ingest.feeds.poller import FeedFetcher, PollReport
+from bot.ingest.feeds.service import FEED_PAYER, FeedService, Story
 from bot.ingest.resolver import Resolution, Resolver
 from bot.ingest.seeds import SeedReport, import_seeds
 from bot.languages import check_language, check_languages, prefer_language
@@ -40,10 +43,12 @@ from bot.models import (
 from bot.permalinks import page_url
 from bot.ports import Analyzer, Embedder, Extractor, Fetcher, Sender
 from bot.related import RelatedHit, RelatedIndex
-from bot.replies import analysis_reply, error_reply, info, item_for
+from bot.replies import analysis_reply, error_reply, info, item_for, outlet
 from bot.store import StoreContract, Totals, open_store, utcnow
+from bot.store.feeds import Feed
 
 log = logging.getLogger("prism.core")
+FEED_REQUEST = Request("feed", "", ChannelRef("feeds", "poller"), FEED_PAYER)
 # How long handled update ids are remembered: Telegram retries a webhook delivery for
 # minutes, not hours, so an hour covers every retry with room to spare.
 UPDATE_MEMORY_S = 3600.0
@@ -70,6 +75,7 @@ class Core:
         clock: Callable[[], datetime] = utcnow,
         related: RelatedIndex | None = None,
         owned: AsyncExitStack | None = None,
+        feed_fetcher: FeedFetcher | None = None,
     ) -> None:
         if owned is None:
             owned = AsyncExitStack()
@@ -83,6 +89,11 @@ class Core:
         self.subscriptions = SubscriptionService(store, config, clock)
         self.digests = DigestService(store, config, clock)
         self._languages: dict[str, tuple[float, str | None]] = {}  # channel -> (expiry, code)
+        self._feeds = (
+            FeedService(store.feeds, feed_fetcher, config, self._resolve_feed_item, clock)
+            if feed_fetcher is not None
+            else None
+        )
 
     @classmethod
     async def open(
@@ -138,8 +149,14 @@ class Core:
         resolver = Resolver(
             store, fetcher, extractor, analyzer, config, clock, on_new=related.remember
         )
+        feed_fetcher: FeedFetcher
+        if isinstance(fetcher, SafeFetcher):
+            feed_fetcher = fetcher
+        else:  # an injected page fetcher (tests): feeds still go through the safe one
+            feed_fetcher = safe = SafeFetcher(config.fetch)
+            owned.push_async_callback(safe.aclose)
         owned.push_async_callback(resolver.aclose)  # first to close: in-flight work stops
-        return cls(config, store, resolver, clock, related, owned)
+        return cls(config, store, resolver, clock, related, owned, feed_fetcher)
 
     async def aclose(self) -> None:
         """Close every part this core owns, in reverse order of building: the store last."""
@@ -380,6 +397,54 @@ class Core:
         """Analyses, requests, deliveries and model usage so far."""
         return await self.store.usage.totals()
 
+    # --- news feeds (DESIGN.md "Feeds") ----------------------------------------------
+
+    @property
+    def feed_service(self) -> FeedService:
+        """The feeds of this core's store (only cores built by `Core.open` poll)."""
+        if self._feeds is None:
+            raise PrismError("this core was built without a feed fetcher")
+        return self._feeds
+
+    async def feeds(self) -> list[Feed]:
+        """Every stored feed with its polling state (config feeds synced first)."""
+        return await self.feed_service.list()
+
+    async def add_feed(self, url: str, category: str = "", every_min: int | None = None) -> Feed:
+        """Add (or update) a feed for the operator: http(s) URL, known category, every ≥ 1."""
+        return await self.feed_service.add(url, category, every_min)
+
+    async def remove_feed(self, url: str) -> Feed:
+        """Stop polling a feed and forget its items (its analyses stay)."""
+        return await self.feed_service.remove(url)
+
+    async def poll_feeds(self, url: str | None = None) -> PollReport:
+        """Poll one feed or every feed now, on the feed budget."""
+        return await self.feed_service.poll(url)
+
+    async def poll_due_feeds(self) -> PollReport:
+        """One round over the feeds that are due (the `feeds` role's tick)."""
+        return await self.feed_service.poll_due()
+
+    async def start_feeds(self) -> None:
+        """Sync `[[feeds]]` into the store and load the story index (once per core)."""
+        await self.feed_service.start()
+
+    async def has_feeds(self) -> bool:
+        """Whether config or store holds any feed."""
+        return await self.feed_service.has_feeds()
+
+    async def story(self, analysis: Analysis) -> Story | None:
+        """The story an analysis is part of, with every outlet's source; None when alone."""
+        if self._feeds is None:
+            return None
+        return await self._feeds.story(analysis, self.store.analyses.many)
+
+    async def _resolve_feed_item(self, url: str, budget: Budget) -> Analysis:
+        """A feed item: on the feed budget, batched when `[anthropic] batch` is on."""
+        with batched():
+            return (await self.resolve(url, FEED_REQUEST, budget=budget)).analysis
+
     # --- the web site and readers' Thoughts -------------------------------------------
 
     def page_url(self, analysis: Analysis) -> str | None:
@@ -469,7 +534,7 @@ async def _one(core: Core, url: str, request: Request, named: bool = False) -> R
         resolution = await core.resolve(url, request, language=wanted)
     except PrismError as exc:
         return error_reply(exc, about=url if named else None)
-    return _analysis_reply(core, resolution.analysis, wanted)
+    return await _analysis_reply(core, resolution.analysis, wanted)
 
 
 async def _message(core: Core, request: Request) -> list[Reply]:
@@ -488,15 +553,21 @@ async def _message(core: Core, request: Request) -> list[Reply]:
 
 async def _show(core: Core, request: Request) -> list[Reply]:
     wanted = await core.language_for(request)
-    return [_analysis_reply(core, await core.analysis(request.text), wanted)]
+    return [await _analysis_reply(core, await core.analysis(request.text), wanted)]
 
 
-def _analysis_reply(core: Core, analysis: Analysis, wanted: str | None = None) -> Reply:
-    """An analysis with its page link and Thoughts buttons, as configured; a note in
-    the reader's language when it could not be written in it (`wanted`)."""
+async def _analysis_reply(core: Core, analysis: Analysis, wanted: str | None = None) -> Reply:
+    """An analysis with its page link, Thoughts buttons and its story's other outlets, as
+    configured; a note in the reader's language when it could not be written in it."""
     web_url = core.page_url(analysis)
+    story = await core.story(analysis)
+    also = [outlet(s) for s in story.others] if story else []
     return analysis_reply(
-        analysis, web_url=web_url, thoughts=core.config.thoughts.buttons, wanted=wanted
+        analysis,
+        web_url=web_url,
+        thoughts=core.config.thoughts.buttons,
+        wanted=wanted,
+        also_covered_by=also,
     )
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from bot import i18n
 from bot.errors import PrismError
-from bot.models import Action, Analysis, Group, Item, Link, Paragraph, Reply
+from bot.models import Action, Analysis, Group, Item, Link, Paragraph, Reply, Source
 
 _BACKENDS = ("claude", "offline", "seed")  # the generators i18n has labels for
 
@@ -42,10 +42,12 @@ def analysis_reply(
     web_url: str | None = None,
     thoughts: bool = False,
     wanted: str | None = None,
+    also_covered_by: Sequence[str] = (),
 ) -> Reply:
     """The whole analysis as a reply; `web_url` adds "Read on the web", `thoughts` the
-    Useful / Inaccurate buttons; a `wanted` language it is not in adds a note, in that
-    language, that it could not be translated."""
+    Useful / Inaccurate buttons, `also_covered_by` the other outlets of its story; a
+    `wanted` language it is not in adds a note, in that language, that it could not be
+    translated."""
     source = analysis.source
     publisher = source.publisher or _host(source.url)
     blocks: list[Paragraph | Link | Group] = [Paragraph(analysis.dek)]
@@ -57,6 +59,8 @@ def analysis_reply(
     )
     source_label = i18n.text(analysis.language, "source")
     blocks.append(Link(f"{source_label}: {publisher} — {source.title}", source.url))
+    if also_covered_by:
+        blocks.append(Paragraph(also_covered(also_covered_by)))
     return Reply(
         kind="analysis",
         title=analysis.headline,
@@ -73,6 +77,16 @@ def analysis_reply(
         analysis_id=analysis.id,
         category=analysis.category,
     )
+
+
+def also_covered(outlets: Sequence[str]) -> str:
+    """ "Also covered by: Outlet A, Outlet B" (plain text: renderers escape it)."""
+    return "Also covered by: " + ", ".join(dict.fromkeys(outlets))
+
+
+def outlet(source: Source) -> str:
+    """How a source's outlet is named to readers: its publisher, else its host."""
+    return source.publisher or _host(source.url)
 
 
 def _thought_actions(analysis_id: int) -> tuple[Action, ...]:

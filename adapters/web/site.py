@@ -177,12 +177,14 @@ class Site:
         thoughts = await self.core.thoughts(analysis.id)
         language = analysis.language or "en"
         hits = await self.core.related_to(analysis, self.config.related.limit, language)
+        story = await self.core.story(analysis)
         path = page_path(analysis.id, analysis.headline)
         others = await self._other_variants(analysis)
         text = self.templates.get_template("analysis.html").render(
             **self._common(self.base + path, lang=language, dir=i18n.direction(language)),
             title=analysis.headline, a=views.page(analysis), thoughts=thoughts,
             related=[views.related_link(h) for h in hits],
+            also=views.other_sources(story.others) if story else [],
             token=self.signer.token(analysis.id), variants=others,
         )  # fmt: skip
         return rendered(text, HTML, analysis.created_at, path)

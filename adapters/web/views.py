@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapters.web.security import safe_url
 from bot.i18n import language_name
-from bot.models import Analysis, Section
+from bot.models import Analysis, Section, Source
 from bot.permalinks import page_path
 from bot.related import RelatedHit
-from bot.replies import LABELS, disclaimer, first_sentence
+from bot.replies import LABELS, disclaimer, first_sentence, outlet
 
 DESCRIPTION_MAX = 200
 
@@ -143,3 +144,16 @@ def variant_link(analysis: Analysis, base: str) -> VariantLink:
     """A link to `analysis`'s page, labelled with its language's own name."""
     path = page_path(analysis.id, analysis.headline)
     return VariantLink(path, base + path, analysis.language, language_name(analysis.language))
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSource:
+    """Another outlet that covered the same story, as the page links it."""
+
+    name: str
+    url: str | None
+
+
+def other_sources(sources: Sequence[Source]) -> list[OtherSource]:
+    """A story's other outlets (its publisher or host), linked only when http(s)."""
+    return [OtherSource(outlet(s), safe_url(s.url)) for s in sources]

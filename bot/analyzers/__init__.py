@@ -43,7 +43,11 @@ def build_analyzer(config: Config) -> Analyzer:
         return _offline(config)
     from bot.analyzers.claude import ClaudeAnalyzer
 
-    claude = ClaudeAnalyzer.from_config(config)
+    claude: Analyzer = ClaudeAnalyzer.from_config(config)
+    if config.anthropic.batch:  # feed items through the Message Batches API
+        from bot.analyzers.batching import BatchingAnalyzer
+
+        claude = BatchingAnalyzer(claude)
     if config.analyzer.fallback == "offline":
         return FallbackAnalyzer(claude, _offline(config))
     return claude

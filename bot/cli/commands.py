@@ -17,6 +17,8 @@ from bot.app import App, print_replies
 from bot.cli.output import (
     analysis_json,
     article_json,
+    feed_json,
+    poll_json,
     print_json,
     related_json,
     reply_json,
@@ -73,10 +75,12 @@ async def analyze(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _shown(core: Core, analysis: Analysis, cached: bool) -> dict[str, object]:
-    """One analysis's JSON, with its Thoughts, stored variants and whether it was cached."""
+    """One analysis's JSON, with its Thoughts, stored variants, story and whether it was
+    answered from the store."""
     thoughts = await core.thoughts(analysis.id)
     variants = await core.variants(analysis)
-    return {**analysis_json(analysis, thoughts, variants), "cached": cached}
+    story = await core.story(analysis)
+    return {**analysis_json(analysis, thoughts, variants, story), "cached": cached}
 
 
 async def extract(args: argparse.Namespace, config: Config) -> int:
@@ -280,3 +284,39 @@ async def store(args: argparse.Namespace, config: Config) -> int:
         print(f"{table:20} {count} rows")
     print(f"copied {config.storage.path} into {describe(args.to)}")
     return 0
+
+
+async def feeds(args: argparse.Namespace, config: Config) -> int:
+    """`feeds list|add|remove|poll`: the operator's news feeds, through the core."""
+    if args.action is None:
+        print(args.feeds_help, end="")
+        return 0
+    async with opened(config) as core:
+        if args.action == "list":
+            _print_feeds([feed_json(f) for f in await core.feeds()], args.json)
+        elif args.action == "add":
+            feed = await core.add_feed(args.url, args.category, args.every)
+            every = f"every {feed.every_min} min" if feed.every_min else "default interval"
+            print(f"feed added: {feed.url} ({feed.category or 'any category'}, {every})")
+        elif args.action == "remove":
+            feed = await core.remove_feed(args.url)
+            print(f"feed removed: {feed.url} (its analyses stay)")
+        else:
+            data = poll_json(await core.poll_feeds(args.url))
+            if args.json:
+                print_json(data)
+            else:
+                print(", ".join(f"{k}: {v}" for k, v in data.items() if k != "disabled"))
+    return 0
+
+
+def _print_feeds(rows: list[dict[str, object]], as_json: bool) -> None:
+    if as_json:
+        print_json(rows)
+    elif not rows:
+        print("No feeds yet: add one with `prism-bot feeds add URL` or [[feeds]] in the config.")
+    else:
+        for r in rows:
+            error = f"  ({r['error']})" if r["error"] else ""
+            where = f"[{r['category'] or '-'}]"
+            print(f"{r['status']:9} {r['url']}  {where} {r['items_seen']} items{error}")

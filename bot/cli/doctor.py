@@ -16,6 +16,7 @@ async def run_checks(config: Config) -> list[Check]:
     """Every offline check as (name, ok, detail), in the order `doctor` prints them."""
     checks: list[Check] = [("config", True, config.source)]
     checks.append(await _storage(config))
+    checks.extend(await _feeds(config))
     checks.append(_analyzer(config))
     for module in ("trafilatura", "readability", "lxml_html_clean", "zoneinfo"):
         checks.append(_importable(module))
@@ -80,6 +81,29 @@ def _unreachable(config: Config, exc: Exception) -> str:
         where = config.storage.path
     reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     return reason if where in reason else f"{where}: {reason}"
+
+
+async def _feeds(config: Config) -> list[Check]:
+    """How many feeds, and each failing or disabled one with its reason (config feeds
+    not synced yet count from the file)."""
+    from bot.store import Store
+
+    try:
+        store = await Store.open(config.storage.path)
+    except Exception:
+        return []  # the storage check has said why
+    try:
+        stored = await store.feeds.all()
+    finally:
+        await store.close()
+    urls = {f.url for f in stored} | {f.url for f in config.feeds}
+    bad = [f for f in stored if f.state.status in ("failing", "disabled")]
+    disabled = sum(f.state.status == "disabled" for f in bad)
+    summary = f"{len(urls)} feeds, {len(bad) - disabled} failing, {disabled} disabled"
+    checks: list[Check] = [("feeds", True, summary)]
+    for f in bad:  # reported, not fatal: the bot works without them
+        checks.append((f"feed {f.state.status}", True, f"{f.url}: {f.state.error}"))
+    return checks
 
 
 def _analyzer(config: Config) -> Check:

@@ -40,6 +40,7 @@ COMMANDS: dict[str, Command] = {
     "web": commands.web,
     "review": commands.review,
     "store": commands.store,
+    "feeds": commands.feeds,
 }
 
 
@@ -121,6 +122,31 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="the empty target database, e.g. postgresql://prism@db.example/prism",
     )
+    # --- news feeds (issue 13) ---
+    p = add(
+        "feeds",
+        "news feeds: list, add, remove, poll",
+        "feeds list --json",
+        "feeds add https://example.com/economy.rss --category Economy --every 30",
+        "feeds poll",
+    )
+    actions = p.add_subparsers(
+        dest="action", metavar="ACTION", help="list, add, remove or poll, e.g. feeds list"
+    )
+    a = actions.add_parser("list", parents=[common], help="every feed with its state")
+    a.add_argument("--json", action="store_true", help=JSON_HELP + " feeds list --json")
+    a = actions.add_parser("add", parents=[common], help="add (or update) a feed")
+    a.add_argument("url", help="the feed's link, e.g. https://example.com/economy.rss")
+    a.add_argument("--category", default="", help="a configured category, e.g. --category Economy")
+    a.add_argument(
+        "--every", type=int, default=None, metavar="MIN", help="minutes between polls, e.g. 30"
+    )
+    a = actions.add_parser("remove", parents=[common], help="stop polling a feed")
+    a.add_argument("url", help="the feed's link, e.g. https://example.com/economy.rss")
+    a = actions.add_parser("poll", parents=[common], help="poll one feed or every feed now")
+    a.add_argument("url", nargs="?", help="one feed's link (default: every due feed), e.g. URL")
+    a.add_argument("--json", action="store_true", help=JSON_HELP + " feeds poll --json")
+    p.set_defaults(feeds_help=p.format_help())
     return parser
 
 

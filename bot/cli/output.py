@@ -7,20 +7,28 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from bot.errors import PrismError
+from bot.ingest.feeds.poller import PollReport
+from bot.ingest.feeds.service import Story
 from bot.models import Analysis, Article, Reply, Thoughts
 from bot.related import RelatedHit
 from bot.replies import disclaimer
 from bot.store import Totals
+from bot.store.feeds import Feed
 
 
 def analysis_json(
-    a: Analysis, thoughts: Thoughts | None = None, variants: Sequence[str] = ()
+    a: Analysis,
+    thoughts: Thoughts | None = None,
+    variants: Sequence[str] = (),
+    story: Story | None = None,
 ) -> dict[str, Any]:
     """`analyze --json`: the analysis contract (more keys are welcome, none removed);
-    `language` is this variant's, `variants` every language stored for the article."""
+    `language` is this variant's, `variants` every language stored for the article,
+    `story` the other outlets that covered the same event (null when none did)."""
     counts = thoughts or Thoughts()
     return {
         "id": a.id,
@@ -51,7 +59,45 @@ def analysis_json(
         "flags": list(a.flags),
         "disclaimer": disclaimer(a.generator.backend, a.language),
         "thoughts": {"useful": counts.useful, "inaccurate": counts.inaccurate},
+        "story": story_json(story),
     }
+
+
+def feed_json(feed: Feed) -> dict[str, Any]:
+    """`feeds list --json`: one feed and its polling state."""
+    state = feed.state
+    return {
+        "url": feed.url,
+        "name": feed.name,
+        "category": feed.category,
+        "status": state.status,
+        "last_polled_at": _iso(state.last_polled_at),
+        "last_ok_at": _iso(state.last_ok_at),
+        "items_seen": feed.items_seen,
+        "error": state.error,
+    }
+
+
+def poll_json(report: PollReport) -> dict[str, Any]:
+    """`feeds poll --json`: what the round did (the contract's keys first)."""
+    keys = ("feeds", "not_modified", "new_items", "analysed", "joined_stories", "failed")
+    data = report.as_dict()
+    return {**{k: data[k] for k in keys}, **data}
+
+
+def story_json(story: Story | None) -> dict[str, Any] | None:
+    """An analysis's `story`: its id and every outlet's source, the analysed one first."""
+    if story is None:
+        return None
+    sources = [
+        {"url": s.url, "publisher": s.publisher, "title": s.title, "published_at": s.published_at}
+        for s in story.sources
+    ]
+    return {"id": story.id, "sources": sources}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def article_json(article: Article) -> dict[str, Any]:

@@ -230,8 +230,10 @@ class DigestDelivery:
             if (*key, period, language) not in prepared:
                 day = date.fromisoformat(period)
                 found = prefer_language(content[key], language)
-                subscription = job.subscription
-                reply = self.content.render(day, subscription.categories, found, language=language)
+                stories = await self.content.story_ids(found)
+                reply = self.content.render(
+                    day, job.subscription.categories, found, language=language, stories=stories
+                )
                 if reply is None and self.config.digest.send_empty:
                     reply = empty_digest(day)
                 items = min(len(found), self.config.digest.max_items)

@@ -12,7 +12,11 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.ingest.feeds.policy import FeedState
+    from bot.store.feeds import Feed, Origin, SeenItem, StoryMember
 
 from bot.models import (
     Analysis,
@@ -402,6 +406,91 @@ class ChannelsContract(Protocol):
         ...
 
 
+class FeedsContract(Protocol):
+    """News feeds with their polling state, the items seen, and stories across outlets."""
+
+    async def add(
+        self,
+        url: str,
+        now: datetime,
+        *,
+        name: str = "",
+        category: str = "",
+        language: str = "",
+        every_min: int = 0,
+        origin: Origin = "cli",
+    ) -> Feed:
+        """Add a feed or update what it is; its polling state is kept."""
+        ...
+
+    async def remove(self, url: str) -> bool:
+        """Stop polling a feed (its analyses stay); False when it was not there."""
+        ...
+
+    async def get(self, url: str) -> Feed | None:
+        """The feed stored under `url`, if any."""
+        ...
+
+    async def all(self) -> list[Feed]:
+        """Every stored feed, oldest first."""
+        ...
+
+    async def due(self, now: datetime, limit: int = 10_000) -> list[Feed]:
+        """Feeds not disabled whose next poll is due, most overdue first."""
+        ...
+
+    async def save_state(self, feed_id: int, state: FeedState) -> None:
+        """A feed's polling state after a poll that brought no items."""
+        ...
+
+    async def save_states(self, states: Sequence[tuple[int, FeedState]]) -> None:
+        """Many feeds' states in one transaction (a round of 304s)."""
+        ...
+
+    async def record_poll(
+        self, feed_id: int, state: FeedState, items: Sequence[SeenItem], now: datetime
+    ) -> None:
+        """A poll's new state and its items, all or nothing."""
+        ...
+
+    async def known(
+        self, feed_id: int, guids: Iterable[str], links: Iterable[str]
+    ) -> tuple[set[str], set[str]]:
+        """Which of these GUIDs and canonical links this feed has seen already."""
+        ...
+
+    async def analysed_since(self, since: datetime) -> int:
+        """Feed items analysed since `since` (the feed budget)."""
+        ...
+
+    async def items(self, feed_id: int) -> list[SeenItem]:
+        """Every item seen in one feed, oldest first."""
+        ...
+
+    async def join_story(
+        self,
+        analysis_id: int,
+        story_id: int | None,
+        signature: bytes,
+        published_at: datetime,
+        now: datetime,
+    ) -> int:
+        """Put an analysis in a story (a new one when `story_id` is None); its id."""
+        ...
+
+    async def story_of(self, analysis_id: int) -> tuple[int, list[int]] | None:
+        """An analysis's story id and its members, or None when it stands alone."""
+        ...
+
+    async def stories_of(self, analysis_ids: Sequence[int]) -> dict[int, int]:
+        """Analysis id -> story id, for those of `analysis_ids` that are in a story."""
+        ...
+
+    async def members_since(self, since: datetime) -> list[StoryMember]:
+        """Story members published since `since` (to rebuild the story index)."""
+        ...
+
+
 class StoreContract(Protocol):
     """One opened backend: its repositories, its schema version, and a close."""
 
@@ -423,6 +512,11 @@ class StoreContract(Protocol):
     @property
     def deliveries(self) -> DeliveriesContract:
         """The delivery ledger."""
+        ...
+
+    @property
+    def feeds(self) -> FeedsContract:
+        """News feeds, items seen and stories."""
         ...
 
     @property

@@ -6,9 +6,12 @@ so a poll that fails half-way leaves nothing behind but the failure itself.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 import aiosqlite
@@ -217,6 +220,20 @@ class FeedRepo:
         )
         return int(row[0]), [int(m[0]) for m in members]
 
+    async def stories_of(self, analysis_ids: Sequence[int]) -> dict[int, int]:
+        """The story of each analysis that has one (digests list a story once)."""
+        found: dict[int, int] = {}
+        ids = list(analysis_ids)
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            rows = await self.db.fetchall(
+                "SELECT analysis_id, story_id FROM story_members"
+                f" WHERE analysis_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((int(r[0]), int(r[1])) for r in rows)
+        return found
+
     async def members_since(self, since: datetime) -> list[StoryMember]:
         """Story members published since `since`: what the story index reloads at start."""
         rows = await self.db.fetchall(
@@ -232,6 +249,22 @@ class FeedRepo:
             )
             for r in rows
         ]
+
+
+def has_stored_feeds(path: str | Path) -> bool:
+    """Whether the SQLite file at `path` holds a feed not disabled (read-only, at start-up,
+    before any loop runs: it decides whether a process runs the `feeds` role)."""
+    file = Path(path)
+    if not file.is_file():
+        return False
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)
+        ) as conn:
+            row = conn.execute("SELECT 1 FROM feeds WHERE status != 'disabled' LIMIT 1").fetchone()
+    except sqlite3.Error:  # no feeds table yet, or not a database: nothing to poll
+        return False
+    return row is not None
 
 
 async def _update_state(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.models import Analysis
-from bot.store.feeds import FeedRepo
+from bot.store.contract import FeedsContract
 from bot.stories.index import StoryIndex
 from bot.stories.signature import Signature, signature
 
@@ -16,7 +16,7 @@ class Stories:
     """`await stories.file(analysis)` puts it in a story; True when it joined one."""
 
     def __init__(
-        self, repo: FeedRepo, clock: Callable[[], datetime], index: StoryIndex | None = None
+        self, repo: FeedsContract, clock: Callable[[], datetime], index: StoryIndex | None = None
     ) -> None:
         self.repo = repo
         self.clock = clock

@@ -270,6 +270,7 @@ class AnthropicServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.batch_polls_before_end = 1
+        self.expire_batches = False  # every item of the next batches ends "expired"
         self._cache: set[str] = set()
         self._batches: dict[str, _Batch] = {}
         self._closing = asyncio.Event()
@@ -467,6 +468,13 @@ class AnthropicServer:
         return self._batches[batch_id]
 
     def _process(self, batch: _Batch) -> None:
+        if self.expire_batches:  # the 24 hours ran out before any item was processed
+            batch.results = [
+                {"custom_id": item["custom_id"], "result": {"type": "expired"}}
+                for item in batch.requests
+            ]
+            batch.ended_at = datetime.now(UTC)
+            return
         for item in batch.requests:
             params = item["params"]
             try:

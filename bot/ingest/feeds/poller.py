@@ -15,16 +15,17 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.config import PollingConfig
 from bot.errors import BudgetReached, PrismError
 from bot.ingest.feeds.parse import FeedItem, ParsedFeed, parse_feed
 from bot.ingest.feeds.policy import FeedState, Policy, freshness, retry_after_seconds
-from bot.ingest.fetch import FeedResponse, Fetcher
+from bot.ingest.fetch import FeedResponse
 from bot.logs import event
 from bot.models import Analysis
-from bot.store.feeds import Feed, FeedRepo, SeenItem
+from bot.store.contract import FeedsContract
+from bot.store.feeds import Feed, SeenItem
 from bot.stories.service import Stories
 
 log = logging.getLogger("prism.feeds")
@@ -32,6 +33,14 @@ log = logging.getLogger("prism.feeds")
 Analyse = Callable[[str, Feed], Awaitable[Analysis | None]]
 SKIPPED_FIRST = "skipped: older than the first poll's newest items"
 SKIPPED_MANY = "skipped: beyond max_items_per_poll"
+
+
+class FeedFetcher(Protocol):
+    """What polling needs of the SSRF-safe fetcher (bot.ingest.fetch.Fetcher)."""
+
+    async def fetch_feed(self, url: str, etag: str = "", last_modified: str = "") -> FeedResponse:
+        """One conditional GET of a feed."""
+        ...
 
 
 @dataclass
@@ -58,8 +67,8 @@ class Poller:
 
     def __init__(
         self,
-        repo: FeedRepo,
-        fetcher: Fetcher,
+        repo: FeedsContract,
+        fetcher: FeedFetcher,
         config: PollingConfig,
         analyse: Analyse,
         *,
@@ -67,6 +76,7 @@ class Poller:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
         concurrency: int = 16,
+        item_concurrency: int = 1,
     ) -> None:
         self.repo = repo
         self.fetcher = fetcher
@@ -76,6 +86,7 @@ class Poller:
         self.clock = clock
         self.rng = rng or random.Random()
         self._slots = asyncio.Semaphore(concurrency)
+        self.item_concurrency = item_concurrency  # items of one feed analysed at once
         self._budget = 0
         self._unchanged: list[tuple[int, FeedState]] = []  # 304s, written once per round
 
@@ -204,30 +215,42 @@ class Poller:
     async def _analyse_all(
         self, feed: Feed, items: list[FeedItem], report: PollReport
     ) -> tuple[list[SeenItem], bool]:
-        """Analyse items in order while budget lasts; (items done, all of them done?)."""
-        done: list[SeenItem] = []
-        for item in items:
-            if self._budget <= 0:
-                report.budget_reached = True
-                return done, False
-            try:
-                analysis = await self.analyse(item.link, feed)
-            except BudgetReached:
-                report.budget_reached = True
-                return done, False
-            except PrismError as exc:
-                report.items_failed += 1
-                done.append(_seen(item, error=f"{exc.kind}: {exc.message}"))
-                continue
-            done.append(await self._analysed(item, analysis, report))
-        return done, True
+        """Analyse items newest first while budget lasts, `item_concurrency` at a time
+        (more than one lets a batching analyser send a round's items together);
+        (items done in order, all of them done?)."""
+        slots = asyncio.Semaphore(self.item_concurrency)
+
+        async def one(item: FeedItem) -> SeenItem | None:
+            async with slots:
+                return await self._analyse_one(feed, item, report)
+
+        outcomes = await asyncio.gather(*(one(item) for item in items))
+        return [o for o in outcomes if o is not None], all(o is not None for o in outcomes)
+
+    async def _analyse_one(self, feed: Feed, item: FeedItem, report: PollReport) -> SeenItem | None:
+        """One item; None when the budget stopped it (it comes back next poll)."""
+        if self._budget <= 0:
+            report.budget_reached = True
+            return None
+        self._budget -= 1  # reserved before the await: feeds are polled concurrently
+        try:
+            analysis = await self.analyse(item.link, feed)
+        except BudgetReached:
+            self._budget += 1
+            report.budget_reached = True
+            return None
+        except PrismError as exc:
+            self._budget += 1
+            report.items_failed += 1
+            return _seen(item, error=f"{exc.kind}: {exc.message}")
+        return await self._analysed(item, analysis, report)
 
     async def _analysed(
         self, item: FeedItem, analysis: Analysis | None, report: PollReport
     ) -> SeenItem:
         if analysis is None:
+            self._budget += 1
             return _seen(item, error="not analysed")
-        self._budget -= 1
         report.analysed += 1
         if self.stories is not None and await self.stories.file(analysis):
             report.joined_stories += 1

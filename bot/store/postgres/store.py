@@ -8,6 +8,7 @@ from types import TracebackType
 from bot.store.postgres.analyses import PgAnalysisRepo
 from bot.store.postgres.channels import PgChannelRepo
 from bot.store.postgres.db import PgDatabase
+from bot.store.postgres.feeds import PgFeedRepo
 from bot.store.postgres.locks import PgLocks
 from bot.store.postgres.pacing import PgPacingRepo, PgUpdateLog
 from bot.store.postgres.subscriptions import PgDeliveryRepo, PgSubscriptionRepo
@@ -37,6 +38,7 @@ class PgStore:
         self.channels = PgChannelRepo(db)
         self.pacing = PgPacingRepo(db)
         self.updates = PgUpdateLog(db)
+        self.feeds = PgFeedRepo(db)
 
     @classmethod
     async def open(cls, url: str, lease: timedelta = LEASE) -> PgStore:
