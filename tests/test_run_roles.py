@@ -69,7 +69,10 @@ async def test_an_unknown_role_is_a_usage_error_naming_the_valid_ones(tmp_path: 
     proc = await spawn_bot("run", "--only", "scheduler,telegramm", "--config", str(config))
     _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 2
-    assert b"unknown role 'telegramm' (one of: telegram, discord, console, web, feeds, scheduler" in err
+    assert (
+        b"unknown role 'telegramm' (one of: telegram, discord, console, web, feeds, scheduler"
+        in err
+    )
 
 
 async def test_one_shard_identifies_with_its_id_and_the_count(
