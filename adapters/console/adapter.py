@@ -13,14 +13,14 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any, Self, TextIO
+from typing import IO, Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
 from adapters.console.render import print_replies
 from bot.core import Core
+from bot.lifecycle import StartStop
 from bot.models import ChannelRef, Reply, Request
 
 CHANNEL = ChannelRef("console", "local")
@@ -38,7 +38,7 @@ def parse_line(line: str) -> tuple[str, str] | None:
     return "message", line
 
 
-class ConsoleAdapter:
+class ConsoleAdapter(StartStop):
     """The console as a bot.ports.Adapter: the REPL, and a Sender for console digests."""
 
     platform = "console"
@@ -64,20 +64,6 @@ class ConsoleAdapter:
     async def start(self) -> None:
         """Run the REPL as a task on the shared loop."""
         self._task = asyncio.create_task(self.repl())
-
-    async def __aenter__(self) -> Self:
-        """`async with adapter:` starts it (see bot.ports.Adapter)."""
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Leaving the block stops it: no more receiving, in-flight replies finish."""
-        await self.stop()
 
     async def stop(self) -> None:
         """Stop reading; the line being answered is abandoned with the REPL task."""

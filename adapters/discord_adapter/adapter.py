@@ -12,8 +12,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -33,6 +32,7 @@ from bot.errors import (
     SendFailed,
     TimedOut,
 )
+from bot.lifecycle import StartStop
 from bot.logs import event
 from bot.models import Analysis, ChannelRef, Reply, Request
 from bot.replies import error_reply
@@ -113,7 +113,7 @@ def client_for(adapter: DiscordAdapter, guild_ready_timeout: float, delay: float
     return PrismShardedClient(adapter, **timing, shard_ids=ids, shard_count=settings.shard_count)
 
 
-class DiscordAdapter:
+class DiscordAdapter(StartStop):
     """bot.ports.Adapter for Discord.
 
     With `receive=False` it only sends (a `scheduler` process): it logs in over REST and
@@ -220,20 +220,6 @@ class DiscordAdapter:
                 client.tree.copy_global_to(guild=guild)
                 synced = await client.tree.sync(guild=guild)
         event(log, "discord.commands", synced=len(synced), guilds=len(guilds) or "global")
-
-    async def __aenter__(self) -> Self:
-        """`async with adapter:` starts it (see bot.ports.Adapter)."""
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Leaving the block stops it: no more receiving, in-flight replies finish."""
-        await self.stop()
 
     async def stop(self) -> None:
         """Finish in-flight replies, close the client, restore discord.py's endpoints."""

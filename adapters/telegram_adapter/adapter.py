@@ -13,8 +13,7 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import timedelta
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from telegram import (
@@ -63,6 +62,7 @@ from bot.errors import (
     SendFailed,
     Unreachable,
 )
+from bot.lifecycle import StartStop
 from bot.logs import RedactFilter, event
 from bot.models import ChannelRef, Reply, Request
 
@@ -96,7 +96,7 @@ class CoreLike(Protocol):
         ...
 
 
-class TelegramAdapter:
+class TelegramAdapter(StartStop):
     """Implements bot.ports.Adapter for Telegram (polling, or a webhook when configured).
 
     With `receive=False` it only sends (a `scheduler` process): the Application is built
@@ -201,20 +201,6 @@ class TelegramAdapter:
                 f"the Telegram Bot API at {where} cannot be reached ({exc.message}); "
                 "check [telegram] base_url and the network"
             ) from None
-
-    async def __aenter__(self) -> Self:
-        """`async with adapter:` starts it (see bot.ports.Adapter)."""
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Leaving the block stops it: no more receiving, in-flight replies finish."""
-        await self.stop()
 
     async def stop(self) -> None:
         """Stop receiving, let in-flight replies finish, disconnect."""

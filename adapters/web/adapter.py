@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from types import TracebackType
 
 from aiohttp import web
 
 from adapters.web.site import Site
 from bot.config import Config
 from bot.core import Core
+from bot.lifecycle import StartStop
 from bot.logs import event
 
 log = logging.getLogger("prism.web")
@@ -17,7 +17,7 @@ log = logging.getLogger("prism.web")
 MAX_LINE = 32 * 1024
 
 
-class WebAdapter:
+class WebAdapter(StartStop):
     """Serves the permalink site; start()/stop() like the chat adapters, or `async with`."""
 
     platform = "web"
@@ -57,18 +57,6 @@ class WebAdapter:
             await self._runner.cleanup()
             self._runner = None
             event(log, "web_stopped")
-
-    async def __aenter__(self) -> WebAdapter:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
 
 def create(config: Config, core: Core) -> WebAdapter:

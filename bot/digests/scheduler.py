@@ -19,14 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Config
 from bot.digests.delivery import DeliveryReport
+from bot.lifecycle import StartStop
 from bot.logs import event
 from bot.ports import Sender
 
@@ -49,7 +49,7 @@ class Deliveries(Protocol):
         ...
 
 
-class DigestScheduler:
+class DigestScheduler(StartStop):
     """Runs digest passes on a tick; start() catches up first, stop() lets sends finish."""
 
     def __init__(self, digests: Deliveries, senders: Mapping[str, Sender], config: Config) -> None:
@@ -60,20 +60,6 @@ class DigestScheduler:
         self._passes: set[asyncio.Task[DeliveryReport]] = set()
         self.reports: list[DeliveryReport] = []  # the latest passes, newest last
         self.completed = 0  # passes finished since construction
-
-    async def __aenter__(self) -> Self:
-        """`async with scheduler:` is start() ... stop()."""
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop ticking; the delivery being sent finishes."""
-        await self.stop()
 
     @property
     def running(self) -> bool:
