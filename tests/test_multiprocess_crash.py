@@ -1,6 +1,6 @@
-"""Three `python -m bot run --only scheduler` processes share one database and 300
-subscribed chats on the local Bot API server; the one sending is killed with SIGKILL in
-mid fan-out and restarted. Every chat gets its digest; only a message in flight at the
+"""Three `python -m bot run --only scheduler` processes share one database (an SQLite
+file, then PostgreSQL) and 300 subscribed chats on the local Bot API server; the one
+sending is killed with SIGKILL in mid fan-out and restarted. Every chat gets its digest; only a message in flight at the
 kill may arrive twice; no process ever asks for updates.
 
 Kept fast and bounded: a 0.2 s tick, a 5 s lease ([digest] lease_s; the ledger keeps
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store
+from bot.config import Config
+from bot.store import StoreContract, open_store
 from tests.support.fanout import due_now, telegram_chats
 from tests.support.process import spawn_bot
 from tests.support.telegram_server import BotApiServer, bot_api
@@ -32,10 +33,10 @@ CHATS = 300
 GATE = 64  # sends one process has on the wire at most (DigestDelivery's concurrency)
 
 
-def scheduler_config(tmp_path: Path, bot_api: BotApiServer) -> Path:
+def scheduler_config(tmp_path: Path, bot_api: BotApiServer, url: str) -> Path:
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[storage]\npath = "{tmp_path / "shared.db"}"\n'
+        f'[storage]\npath = "{tmp_path / "shared.db"}"\nurl = "{url}"\n'
         f'[telegram]\nbase_url = "{bot_api.base_url}"\n'
         "[digest]\ntick_s = 0.2\nlease_s = 5.0\ntelegram_rate = 80.0\n"
         "telegram_chat_per_minute = 60.0\n"
@@ -68,9 +69,16 @@ class Fleet:
         return errors
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """`[storage] url` of the shared database: empty for the SQLite file, else a fresh
+    PostgreSQL schema (skipped, saying why, without a server)."""
+    return "" if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
 @pytest.fixture
-async def fleet(tmp_path: Path, bot_api: BotApiServer) -> AsyncIterator[Fleet]:
-    fleet = Fleet(scheduler_config(tmp_path, bot_api), bot_api.token)
+async def fleet(tmp_path: Path, bot_api: BotApiServer, database: str) -> AsyncIterator[Fleet]:
+    fleet = Fleet(scheduler_config(tmp_path, bot_api, database), bot_api.token)
     yield fleet
     for proc in fleet.procs:
         if proc.returncode is None:
@@ -78,18 +86,18 @@ async def fleet(tmp_path: Path, bot_api: BotApiServer) -> AsyncIterator[Fleet]:
             await proc.wait()
 
 
-async def sending_pid(store: Store) -> int:
+async def sending_pid(store: StoreContract) -> int:
     """A process holding pending claims (`host:pid:tail` in the ledger): one in mid send."""
-    rows = await store.db.fetchall(
+    rows = await store.db.fetchall(  # type: ignore[attr-defined]  # both backends have db
         "SELECT DISTINCT claimed_by FROM deliveries WHERE status = 'pending'"
         " AND claimed_by IS NOT NULL"
     )
-    owners = sorted(int(str(r[0]).split(":")[1]) for r in rows)
+    owners = sorted(int(str(r["claimed_by"]).split(":")[1]) for r in rows)
     assert owners, "no process holds a claim: the fan-out ended before the kill"
     return owners[0]
 
 
-async def settled(store: Store, within: float = 30.0) -> dict[str, int]:
+async def settled(store: StoreContract, within: float = 30.0) -> dict[str, int]:
     """The ledger's counts once no row is pending (the last `sent` lands after the send)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -102,10 +110,11 @@ async def settled(store: Store, within: float = 30.0) -> dict[str, int]:
 
 
 async def test_a_scheduler_killed_mid_fan_out_loses_nothing_and_repeats_only_in_flight(
-    tmp_path: Path, bot_api: BotApiServer, fleet: Fleet
+    tmp_path: Path, bot_api: BotApiServer, fleet: Fleet, database: str
 ) -> None:
     chats = telegram_chats(CHATS)
-    store = await Store.open(tmp_path / "shared.db")
+    storage = {"path": str(tmp_path / "shared.db"), "url": database}
+    store = await open_store(Config().with_overrides(storage=storage))
     try:
         await due_now(store, chats, datetime.now(UTC))
         for _ in range(3):

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.models import ChannelRef
-from bot.store import Store
+from bot.store import StoreContract
 from tests.support.digests import add_analysis
 
 
-async def due_now(store: Store, channels: Sequence[ChannelRef], now: datetime) -> None:
+async def due_now(store: StoreContract, channels: Sequence[ChannelRef], now: datetime) -> None:
     """One Economy analysis, and every channel subscribed with its digest due minutes ago
     (on the wall clock, as a `run` process reads it)."""
     await add_analysis(store, "Rates held steady", "Economy", now - timedelta(hours=1))
