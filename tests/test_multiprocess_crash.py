@@ -1,7 +1,8 @@
 """Three `python -m bot run --only scheduler` processes share one database (an SQLite
 file, then PostgreSQL) and 300 subscribed chats on the local Bot API server; the one
-sending is killed with SIGKILL in mid fan-out and restarted. Every chat gets its digest; only a message in flight at the
-kill may arrive twice; no process ever asks for updates.
+sending is killed with SIGKILL in mid fan-out and restarted. Every chat gets its
+digest; only a message in flight at the kill may arrive twice; no process ever asks for
+updates.
 
 Kept fast and bounded: a 0.2 s tick, a 5 s lease ([digest] lease_s; the ledger keeps
 whole seconds, so shorter leases lapse under a loaded machine), 80 messages a second.
