@@ -146,6 +146,8 @@ class AnthropicConfig:
 
     api_key: str = ""
     model: str = "claude-sonnet-4-6"
+    # second-language variants of stored analyses; "" = `model`
+    translation_model: str = "claude-haiku-4-5"
     base_url: str = ""
     timeout_s: float = 60.0
     max_retries: int = 2
@@ -153,7 +155,8 @@ class AnthropicConfig:
     max_output_tokens: int = 2048
     batch_poll_s: float = 10.0
     batch: bool = False  # feed items through the Message Batches API (half price)
-    # USD per million tokens, for `stats`; the defaults are Sonnet-class list prices.
+    # USD per million tokens of `model`, for `stats`; the defaults are Sonnet-class list
+    # prices. Other models (translation_model) are priced from bot/analyzers/pricing.py.
     price_input: float = 3.0
     price_output: float = 15.0
     price_cache_write: float = 3.75
@@ -167,6 +170,20 @@ class AnthropicConfig:
         _at_least("anthropic", "max_output_tokens", self.max_output_tokens, 256)
         _positive("anthropic", "batch_poll_s", self.batch_poll_s)
         _url_or_empty("anthropic", "base_url", self.base_url)
+        if self.translation_model and not re.fullmatch(
+            r"[A-Za-z0-9][A-Za-z0-9._:@-]*", self.translation_model
+        ):
+            raise ConfigError(
+                f"[anthropic] translation_model: {self.translation_model!r} is not a model"
+                " name (or empty for `model`)"
+            )
+        for key in ("price_input", "price_output", "price_cache_write", "price_cache_read"):
+            _at_least("anthropic", key, getattr(self, key), 0)
+
+    @property
+    def translator(self) -> str:
+        """The model that writes second-language variants (`model` when unset)."""
+        return self.translation_model or self.model
 
 
 @dataclass(frozen=True)

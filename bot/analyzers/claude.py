@@ -280,6 +280,7 @@ class ClaudeAnalyzer:
         *,
         model: str,
         categories: Sequence[str],
+        translation_model: str = "",
         language: str = "auto",
         max_input_tokens: int = 6000,
         max_output_tokens: int = 2048,
@@ -288,6 +289,7 @@ class ClaudeAnalyzer:
     ) -> None:
         self.client = client
         self.model = model
+        self.translation_model = translation_model or model  # cheaper, for variants
         self.categories = tuple(categories)
         self.language = language
         self.max_input_tokens = max_input_tokens
@@ -314,6 +316,7 @@ class ClaudeAnalyzer:
             client,
             model=a.model,
             categories=config.categories.names,
+            translation_model=a.translator,
             language=config.analyzer.language,
             max_input_tokens=a.max_input_tokens,
             max_output_tokens=a.max_output_tokens,
@@ -331,13 +334,15 @@ class ClaudeAnalyzer:
 
     async def translate(self, source: Analysis, article: Article, language: str) -> Draft:
         """`source` in another language, from it and the stored article: a short system
-        prompt and a cut article, so it costs well under a fresh analysis."""
+        prompt, a cut article and `translation_model`, so it costs well under a fresh
+        analysis; the answer meets the same validator, language check included."""
         code = base_language(language)
         turn = translation_turn(source, article, code, self.translation_excerpt)
         messages: list[MessageParam] = [{"role": "user", "content": turn}]
-        message = await self._create(messages, self.translation_system)
-        draft = await self._finish(article, messages, message, code, self.translation_system)
-        generator = Generator(self.backend, self.model, TRANSLATION_VERSION, draft.generator.usage)
+        model, system = self.translation_model, self.translation_system
+        message = await self._create(messages, system, model)
+        draft = await self._finish(article, messages, message, code, system, model)
+        generator = Generator(self.backend, model, TRANSLATION_VERSION, draft.generator.usage)
         return replace(draft, generator=generator)
 
     async def analyze_many(self, articles: Sequence[Article]) -> list[Draft | PrismError]:
@@ -389,7 +394,10 @@ class ClaudeAnalyzer:
         return [{"role": "user", "content": turn}]
 
     def _params(
-        self, messages: list[MessageParam], system_text: str | None = None
+        self,
+        messages: list[MessageParam],
+        system_text: str | None = None,
+        model: str | None = None,
     ) -> MessageCreateParamsNonStreaming:
         """The request body; identical for live calls and batch items."""
         system: list[TextBlockParam] = [
@@ -401,22 +409,24 @@ class ClaudeAnalyzer:
         ]
         output: OutputConfigParam = {"format": {"type": "json_schema", "schema": self.schema}}
         return {
-            "model": self.model,
+            "model": model or self.model,
             "max_tokens": self.max_output_tokens,
             "system": system,
             "messages": messages,
             "output_config": output,
         }
 
-    async def _create(self, messages: list[MessageParam], system: str | None = None) -> Message:
-        params = self._params(messages, system)
+    async def _create(
+        self, messages: list[MessageParam], system: str | None = None, model: str | None = None
+    ) -> Message:
+        params = self._params(messages, system, model)
         async with self._slots:
             message = await self._api(self.client.messages.create(**params))
         u = message.usage
         event(
             log,
             "claude_call",
-            model=self.model,
+            model=params["model"],
             request_id=getattr(message, "_request_id", None),
             stop=message.stop_reason,
             input=u.input_tokens,
@@ -433,13 +443,14 @@ class ClaudeAnalyzer:
         message: Message,
         target: str | None = None,
         system: str | None = None,
+        model: str | None = None,
     ) -> Draft:
         """Judge the answer; repair once if needed; drop what stays ungrounded."""
         usage = _usage(message)
         attempt = self._judge(article, message, target)
         if attempt.problems():
             event(log, "claude_repair", url=article.canonical_url, problems=attempt.problems())
-            repair = await self._create([*messages, *_repair_turns(attempt)], system)
+            repair = await self._create([*messages, *_repair_turns(attempt)], system, model)
             usage = _add(usage, _usage(repair))
             attempt = self._judge(article, repair, target)
         if attempt.data is None or attempt.errors:
@@ -464,7 +475,7 @@ class ClaudeAnalyzer:
                 flagged=outcome.flags,
             )
             data, flags = outcome.data, outcome.flags
-        generator = Generator(self.backend, self.model, self.prompt_version, usage)
+        generator = Generator(self.backend, model or self.model, self.prompt_version, usage)
         return draft_from(data, generator, flags)
 
     def _judge(self, article: Article, message: Message, target: str | None = None) -> _Attempt:

@@ -179,17 +179,11 @@ async def forget(args: argparse.Namespace, config: Config) -> int:
 
 async def stats(args: argparse.Namespace, config: Config) -> int:
     """`stats [--json]`: counts and usage, from the store only."""
-    from bot.analyzers.pricing import estimate_cost
+    from bot.analyzers.pricing import total_cost
 
     async with opened(store_only(config)) as core:
         totals = await core.stats()
-    cost = estimate_cost(
-        totals.input_tokens,
-        totals.output_tokens,
-        totals.cache_creation_tokens,
-        totals.cache_read_tokens,
-        config.anthropic,
-    )
+    cost = total_cost(totals.by_model, config.anthropic)  # each model at its own prices
     data = stats_json(totals, cost)
     if args.json:
         print_json(data)

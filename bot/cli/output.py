@@ -137,7 +137,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 
 def stats_json(totals: Totals, cost_usd: float) -> dict[str, Any]:
     """`stats --json`: the totals and their estimated cost."""
-    return {**vars(totals), "estimated_cost_usd": round(cost_usd, 4)}
+    return {**asdict(totals), "estimated_cost_usd": round(cost_usd, 4)}
 
 
 def stats_lines(data: dict[str, Any]) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,6 +27,7 @@ from bot.models import (
     Subscription,
     ThoughtKind,
     Thoughts,
+    Usage,
 )
 
 # --- value types --------------------------------------------------------------------------
@@ -47,6 +48,8 @@ class Totals:
     cache_creation_tokens: int
     cache_read_tokens: int
     by_backend: dict[str, int]
+    # generation tokens per model ("" when none was recorded), for cost at each model's prices
+    by_model: dict[str, Usage] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from bot.models import Generator
+from bot.models import Generator, Usage
 from bot.store.analyses import iso, utcnow
 from bot.store.batching import RequestBatcher, RequestRow
 from bot.store.contract import Totals
@@ -110,6 +110,11 @@ class UsageRepo:
             "SELECT backend, count(*) FROM analyses GROUP BY backend ORDER BY backend"
         )
         counts = [int(v) for v in row]
+        models = await self.db.fetchall(
+            """SELECT coalesce(model, ''), sum(input_tokens), sum(output_tokens),
+                      sum(cache_creation_tokens), sum(cache_read_tokens)
+               FROM usage WHERE kind = 'generation' GROUP BY 1 ORDER BY 1"""
+        )
         return Totals(
             analyses=counts[0],
             requests=counts[1],
@@ -122,4 +127,5 @@ class UsageRepo:
             cache_creation_tokens=counts[8],
             cache_read_tokens=counts[9],
             by_backend={r[0]: int(r[1]) for r in backends},
+            by_model={str(r[0]): Usage(int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in models},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from bot.models import Generator
+from bot.models import Generator, Usage
 from bot.store.batching import RequestBatcher, RequestRow
 from bot.store.postgres.db import PgDatabase
 from bot.store.usage import Totals
@@ -108,6 +108,12 @@ class PgUsageRepo:
             "SELECT backend, count(*) AS n FROM analyses GROUP BY backend ORDER BY backend"
         )
         counts = [int(v) for v in row.values()]
+        models = await self.db.fetchall(
+            """SELECT coalesce(model, '') AS model, sum(input_tokens) AS i,
+                      sum(output_tokens) AS o, sum(cache_creation_tokens) AS cw,
+                      sum(cache_read_tokens) AS cr
+               FROM usage WHERE kind = 'generation' GROUP BY 1 ORDER BY 1"""
+        )
         return Totals(
             analyses=counts[0],
             requests=counts[1],
@@ -120,4 +126,8 @@ class PgUsageRepo:
             cache_creation_tokens=counts[8],
             cache_read_tokens=counts[9],
             by_backend={str(r["backend"]): int(r["n"]) for r in backends},
+            by_model={
+                str(r["model"]): Usage(int(r["i"]), int(r["o"]), int(r["cw"]), int(r["cr"]))
+                for r in models
+            },
         )
