@@ -77,7 +77,10 @@ async def test_a_failed_open_closes_what_it_had_opened(config: Config) -> None:
     claude = config.with_overrides(analyzer={"backend": "claude"})
     with pytest.raises(ConfigError, match="api_key"):
         await Core.open(claude)
-    left = [t for t in set(threading.enumerate()) - before if t.is_alive() and not t.daemon]
+    started = [t for t in set(threading.enumerate()) - before if not t.daemon]
+    for thread in started:  # a closed connection's thread ends just after close returns
+        await asyncio.to_thread(thread.join, 5)
+    left = [t for t in started if t.is_alive()]
     assert left == []  # the store's connection thread is gone: the process can exit
 
 

@@ -129,6 +129,8 @@ async def test_a_channel_the_bot_lost_access_to_is_deactivated(
     discord_server.forbidden_channels.add(lost)
     clock.set(utc("2026-03-28 07:00"))
     await running.passes(3)
+    assert running.scheduler is not None
+    await running.scheduler.idle()  # passes overlap: the one sending may still be running
     sub = await running.core.store.subscriptions.get(ChannelRef("discord", lost))
     assert sub is not None and not sub.active
     assert discord_server.channel_messages(lost) == []
