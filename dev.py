@@ -53,10 +53,14 @@ def run(args: list[str]) -> int:
     """`prism-bot run` (or the given prism-bot command) from .venv; options alone, such as
     `--config x.toml`, are options of `run`."""
     ensure_venv("")
-    child = subprocess.Popen([str(BIN / "prism-bot"), *prism_args(args)], cwd=ROOT)
-    # Ctrl-C reaches prism-bot too (same process group), which stops cleanly: this
-    # script only waits for it, without a traceback of its own
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return wait_for([str(BIN / "prism-bot"), *prism_args(args)])
+
+
+def wait_for(command: list[str]) -> int:
+    """Run prism-bot in the foreground. Ctrl-C reaches it too (same process group) and
+    it stops cleanly: this script only waits for it, without a traceback of its own."""
+    child = subprocess.Popen(command, cwd=ROOT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # after Popen: the child keeps Ctrl-C
     return child.wait()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -18,18 +19,19 @@ from bot.models import ChannelRef
 from tests.support.site import Site
 
 UP = "\x1b[A"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Terminal:
     """`python -m bot ARGS` on a pty: type keys, wait for text on the screen."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, command: list[str] | None = None) -> None:
         self.master, slave = pty.openpty()
         env = {k: v for k, v in os.environ.items() if not k.startswith("PRISM_")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", *args],
+            command or [sys.executable, "-m", "bot", *args],
             stdin=slave, stdout=slave, stderr=slave, env={**env, "TERM": "xterm"},
-            start_new_session=True,
+            start_new_session=True, cwd=ROOT,
         )  # fmt: skip
         os.close(slave)
         self.screen = ""
@@ -115,3 +117,25 @@ async def test_a_pushed_digest_redraws_the_prompt(core: Core) -> None:
     editor.waiting = False
     await adapter.send(ChannelRef("console", "local"), info("Daily digest", "Rates rose."))
     assert screen.getvalue()[len(shown) :].startswith("— delivered")
+
+
+def test_ctrl_c_at_the_prompt_under_dev_py_ends_without_a_traceback(tmp_path: Path) -> None:
+    """`python3 dev.py run` waits for prism-bot in the same process group: Ctrl-C reaches
+    both, and only prism-bot answers it (dev.py's own wait, without its venv set-up)."""
+    config = tmp_path / "prism.toml"
+    config.write_text(f'[storage]\npath = "{tmp_path / "prism.db"}"\n')
+    chat = [sys.executable, "-m", "bot", "chat", "--config", str(config)]
+    script = f"import sys, dev; sys.exit(dev.wait_for({chat!r}))"
+    term = Terminal(command=[sys.executable, "-c", script])
+    try:
+        term.wait_for("prism> ")
+        # Ctrl-C: what the terminal does, SIGINT to the whole foreground process group
+        os.killpg(term.proc.pid, signal.SIGINT)
+        code = term.close()
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+    with contextlib.suppress(OSError):
+        term.screen += os.read(term.master, 65536).decode(errors="replace")
+    assert code == 0, term.screen
+    assert "Traceback" not in term.screen and "KeyboardInterrupt" not in term.screen
