@@ -15,13 +15,10 @@ from bot.models import (
     Analysis,
     Article,
     Draft,
-    Generator,
-    Section,
-    Source,
-    Usage,
     sections_text,
 )
 from bot.store.db import Database
+from bot.store.rows import Decode, analysis_from_row, article_from_row
 from bot.text import reading_minutes
 
 _SELECT = """
@@ -91,17 +88,7 @@ class AnalysisRepo:
         first = await self.db.fetchmaybe(
             "SELECT url FROM article_urls WHERE article_id = ? LIMIT 1", (article_id,)
         )
-        return Article(
-            url=first["url"] if first else row["canonical_url"],
-            canonical_url=row["canonical_url"],
-            title=row["title"],
-            text=row["text"],
-            words=row["words"],
-            author=row["author"],
-            published_at=row["published_at"],
-            site=row["site"],
-            language=row["language"],
-        )
+        return article_from_row(row, first["url"] if first else None)
 
     async def save(
         self,
@@ -306,40 +293,8 @@ async def _upsert_analysis(
     return int(row[0])
 
 
+DECODE = Decode(lists=json.loads, moment=datetime.fromisoformat)
+
+
 def _analysis(row: Any) -> Analysis:
-    return Analysis(
-        id=row["id"],
-        article_id=row["article_id"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        headline=row["headline"],
-        dek=row["dek"],
-        category=row["category"],
-        sections=tuple(
-            Section(s["heading"], tuple(s["paragraphs"])) for s in json.loads(row["sections"])
-        ),
-        tags=tuple(json.loads(row["tags"])),
-        language=row["language"],
-        key_question=row["key_question"],
-        reading_minutes=row["reading_minutes"],
-        source=Source(
-            url=row["url"],
-            publisher=row["site"],
-            title=row["article_title"],
-            published_at=row["published_at"],
-        ),
-        generator=Generator(
-            backend=row["backend"],
-            model=row["model"],
-            prompt_version=row["prompt_version"],
-            usage=Usage(
-                row["input_tokens"],
-                row["output_tokens"],
-                row["cache_creation_tokens"],
-                row["cache_read_tokens"],
-            ),
-        ),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        requests=row["requests"],
-        flags=tuple(json.loads(row["flags"])),
-    )
+    return analysis_from_row(row, DECODE)

@@ -14,13 +14,10 @@ from bot.models import (
     Analysis,
     Article,
     Draft,
-    Generator,
-    Section,
-    Source,
-    Usage,
     sections_text,
 )
 from bot.store.postgres.db import Conn, PgDatabase
+from bot.store.rows import Decode, analysis_from_row, article_from_row
 from bot.text import reading_minutes
 
 _SELECT = """
@@ -95,17 +92,7 @@ class PgAnalysisRepo:
         first = await self.db.fetchmaybe(
             "SELECT url FROM article_urls WHERE article_id = %s LIMIT 1", (article_id,)
         )
-        return Article(
-            url=first["url"] if first else row["canonical_url"],
-            canonical_url=row["canonical_url"],
-            title=row["title"],
-            text=row["text"],
-            words=row["words"],
-            author=row["author"],
-            published_at=row["published_at"],
-            site=row["site"],
-            language=row["language"],
-        )
+        return article_from_row(row, first["url"] if first else None)
 
     async def save(
         self,
@@ -291,38 +278,14 @@ async def _upsert_analysis(
     return int(row["id"])
 
 
+def _as_datetime(value: Any) -> datetime:
+    """timestamptz arrives as a datetime already."""
+    assert isinstance(value, datetime), value
+    return value
+
+
+DECODE = Decode(lists=list, moment=_as_datetime)
+
+
 def _analysis(row: Any) -> Analysis:
-    return Analysis(
-        id=int(row["id"]),
-        article_id=int(row["article_id"]),
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        headline=row["headline"],
-        dek=row["dek"],
-        category=row["category"],
-        sections=tuple(Section(s["heading"], tuple(s["paragraphs"])) for s in row["sections"]),
-        tags=tuple(row["tags"]),
-        language=row["language"],
-        key_question=row["key_question"],
-        reading_minutes=row["reading_minutes"],
-        source=Source(
-            url=row["url"],
-            publisher=row["site"],
-            title=row["article_title"],
-            published_at=row["published_at"],
-        ),
-        generator=Generator(
-            backend=row["backend"],
-            model=row["model"],
-            prompt_version=row["prompt_version"],
-            usage=Usage(
-                int(row["input_tokens"]),
-                int(row["output_tokens"]),
-                int(row["cache_creation_tokens"]),
-                int(row["cache_read_tokens"]),
-            ),
-        ),
-        created_at=row["created_at"],
-        requests=int(row["requests"]),
-        flags=tuple(row["flags"]),
-    )
+    return analysis_from_row(row, DECODE)
