@@ -195,12 +195,14 @@ class DeliveryRepo:
         free = "(claimed_by IS NULL OR claimed_by = ? OR lease_until IS NULL OR lease_until <= ?)"
         async with self.db.write() as conn:  # three statements, however many claims
             await conn.execute(  # a pending row of an earlier period is superseded
+                # driven from the claims through UNIQUE(subscription_id, period): a scan
+                # of every pending row per claim made a big fan-out's later batches slow
                 f"""UPDATE deliveries SET status = 'skipped', error = 'superseded',
                                          updated_at = ?
-                   WHERE status = 'pending' AND {free} AND EXISTS (
-                       SELECT 1 FROM json_each(?) j
-                       WHERE json_extract(j.value, '$[0]') = deliveries.subscription_id
-                         AND json_extract(j.value, '$[1]') > deliveries.period)""",
+                   WHERE status = 'pending' AND {free} AND id IN (
+                       SELECT d.id FROM json_each(?) j JOIN deliveries d
+                         ON d.subscription_id = json_extract(j.value, '$[0]')
+                        AND d.period < json_extract(j.value, '$[1]'))""",
                 (stamp, self.owner, stamp, wanted),
             )
             await conn.execute(
