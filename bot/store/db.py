@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -22,17 +23,66 @@ log = logging.getLogger("prism.store")
 _MIGRATION = re.compile(r"^(\d{3})_[\w-]+\.sql$")
 
 
+class WriteTurn:
+    """A lock whose urgent waiters go before the others, each queue first come first served.
+
+    Writes on the one connection take turns; a fan-out keeps dozens of ledger writes
+    queued, and a time-critical write (a block of send slots, needed before the slots
+    go by) should wait for the transaction in progress only, not for the whole queue.
+    """
+
+    def __init__(self) -> None:
+        self._held = False
+        self._urgent: deque[asyncio.Future[None]] = deque()
+        self._others: deque[asyncio.Future[None]] = deque()
+
+    @asynccontextmanager
+    async def hold(self, urgent: bool = False) -> AsyncIterator[None]:
+        """Wait for the turn (ahead of the other writes when `urgent`), hold it for the block."""
+        await self._acquire(urgent)
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, urgent: bool) -> None:
+        if not self._held and not self._urgent and not self._others:
+            self._held = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._others
+        queue.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._release()  # handed over just as it was cancelled: pass it on
+            else:
+                queue.remove(turn)
+            raise
+
+    def _release(self) -> None:
+        """Hand the turn to the next waiter (it stays held), or free it."""
+        for queue in (self._urgent, self._others):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():
+                    turn.set_result(None)
+                    return
+        self._held = False
+
+
 class Database:
-    """The connection plus a write lock.
+    """The connection plus a write turn.
 
     One connection serves the whole process (aiosqlite runs it on its own thread);
-    the lock keeps coroutines from interleaving statements inside a transaction.
+    the turn keeps coroutines from interleaving statements inside a transaction.
     """
 
     def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
         self.conn = conn
         self.path = path
-        self._write = asyncio.Lock()
+        self._write = WriteTurn()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -72,7 +122,7 @@ class Database:
 
     async def close(self) -> None:
         """Close the connection once no write is in progress."""
-        async with self._write:
+        async with self._write.hold():
             await self.conn.close()
 
     async def migrate(self) -> list[int]:
@@ -106,9 +156,10 @@ class Database:
         return int((await self.fetchone("PRAGMA user_version"))[0])
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: all of it is stored, or none of it."""
-        async with self._write:
+    async def transaction(self, urgent: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: all of it is stored, or none of it; an `urgent` one waits
+        for the transaction in progress only."""
+        async with self._write.hold(urgent):
             try:
                 yield self.conn
                 if self.conn.in_transaction:
@@ -119,9 +170,9 @@ class Database:
                 raise
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def write(self, urgent: bool = False) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT around the block, rolled back on any error."""
-        async with self.transaction() as conn:
+        async with self.transaction(urgent) as conn:
             await conn.execute("BEGIN IMMEDIATE")
             yield conn
 

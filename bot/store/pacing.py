@@ -23,7 +23,7 @@ class PacingRepo:
     async def reserve(self, key: str, now: float, interval: float, count: int) -> float:
         """Take the next `count` slots `interval` apart, none before `now`; the first one's time."""
         span = interval * count
-        async with self.db.write() as conn:
+        async with self.db.write(urgent=True) as conn:  # needed before its slots go by
             cur = await conn.execute(
                 """INSERT INTO pacing(key, tat, updated_at) VALUES (?, ?, ?)
                    ON CONFLICT(key) DO UPDATE SET
