@@ -60,14 +60,19 @@ def worker(path: str, rate: float, port: int, start: Event, conn: Any) -> None:
             await asyncio.get_running_loop().run_in_executor(None, start.wait)
             report = await digests.send_due({"telegram": sender})
             done = time.time()
+            to_wall = done - time.perf_counter()  # perf_counter stamps onto the shared clock
             shared = digests.delivery.pacer("telegram").shared
         await store.close()
         dropped = shared.dropped if shared is not None else 0
+        unused = shared.unused() if shared is not None else 0
         return {
             "sent": len(report.sent),
             "failed": len(report.failed),
             "done": done,
+            "first": sender.first + to_wall,
+            "last": sender.last + to_wall,
             "dropped": dropped,
+            "unused": unused,
         }
 
     conn.send(asyncio.run(main()))
@@ -110,8 +115,11 @@ def one_run(procs: int, channels: int, rate: float) -> dict[str, Any]:
     accepted: dict[str, int] = tally["accepted"]
     return {
         "wall": max(r["done"] for r in results) - began,
+        "start": min(r["first"] for r in results) - began,
+        "tail": max(r["done"] for r in results) - max(r["last"] for r in results),
         "shares": [int(r["sent"]) for r in results],
         "dropped": sum(int(r["dropped"]) for r in results),
+        "unused": sum(int(r["unused"]) for r in results),
         "failed": sum(int(r["failed"]) for r in results),
         "duplicates": sum(n - 1 for n in accepted.values() if n > 1),
         "lost": channels - len(accepted),
@@ -127,13 +135,17 @@ def main() -> None:
     args = parser.parse_args()
     ideal = args.channels / args.rate
     print(f"channels {args.channels}, platform {args.rate:.0f} msg/s, ideal {ideal:.2f} s")
-    print("procs  wall s  ratio  (target <= 1.1x)  duplicates  lost  429s  failed  dropped  shares")
+    print(
+        "procs  wall s  ratio  (target <= 1.1x)  to first  after last"
+        "  duplicates  lost  429s  failed  dropped  unused  shares"
+    )
     for procs in (int(p) for p in args.procs.split(",")):
         r = one_run(procs, args.channels, args.rate)
         print(
             f"{procs:>5}  {r['wall']:6.2f}  {r['wall'] / ideal:5.3f}x {'':17} "
+            f"{r['start']:7.2f}s  {r['tail']:9.2f}s  "
             f"{r['duplicates']:>10}  {r['lost']:>4}  {r['limited']:>4}  {r['failed']:>6}  "
-            f"{r['dropped']:>7}  {r['shares']}"
+            f"{r['dropped']:>7}  {r['unused']:>6}  {r['shares']}"
         )
 
 

@@ -93,9 +93,11 @@ class SharedSlots:
         self._next: asyncio.Future[list[float]] | None = None  # the block being reserved
         self.dropped = 0  # slots that went by unused (a stalled loop; benchmarks print it)
 
-    async def take(self, now: float) -> float:
-        """The next slot of this process's block. The next block is reserved while half
-        of this one is left, so the store's round trip never holds a send up."""
+    async def take(self, now: float, demand: int = 1) -> float:
+        """The next slot of this process's block; `demand` is how many sends wait for
+        one, this one included. A block is at most what they need (slots reserved and
+        not used are gone for every process) and the next is reserved while half of
+        this one is left, so the store's round trip never holds a send up."""
         while True:
             while self._slots and self._slots[0] < now - self.late:
                 self._slots.popleft()  # went by unused
@@ -103,21 +105,29 @@ class SharedSlots:
             if self._slots:
                 break
             if self._next is None:
-                self._prefetch(now)
+                self._prefetch(now, demand)
             await self._refill()
         slot = self._slots.popleft()
-        if len(self._slots) <= self.count // 2 and self._next is None:
-            self._prefetch(now)
+        short = demand - 1 - len(self._slots)  # the sends after this one with no slot yet
+        if short > 0 and len(self._slots) <= self.count // 2 and self._next is None:
+            self._prefetch(now, short)
         return slot
 
-    def _prefetch(self, now: float) -> None:
-        """Reserve the next block in the background (its failure surfaces in _refill)."""
-        self._next = asyncio.ensure_future(self._reserve(now))
+    def unused(self) -> int:
+        """Slots reserved and not used: the block in hand, and the next if reserved."""
+        block = self._next
+        ready = block is not None and block.done() and block.exception() is None
+        return len(self._slots) + (len(block.result()) if block is not None and ready else 0)
+
+    def _prefetch(self, now: float, wanted: int) -> None:
+        """Reserve the next block, at most `wanted` slots, in the background (its
+        failure surfaces in _refill)."""
+        self._next = asyncio.ensure_future(self._reserve(now, min(self.count, max(1, wanted))))
         self._next.add_done_callback(_seen)
 
-    async def _reserve(self, now: float) -> list[float]:
-        first = await self.line.reserve(self.key, now, self.interval, self.count)
-        return [first + i * self.interval for i in range(self.count)]
+    async def _reserve(self, now: float, count: int) -> list[float]:
+        first = await self.line.reserve(self.key, now, self.interval, count)
+        return [first + i * self.interval for i in range(count)]
 
     async def _refill(self) -> None:
         """Wait for the block being reserved and take its slots."""
@@ -152,6 +162,7 @@ class Pacer:
         self.clock = clock
         self.sleep = sleep
         self._turn = asyncio.Lock()
+        self._queued = 0  # sends waiting for an overall slot, the one being served included
 
     async def acquire(self, channel: str) -> None:
         """Wait for this channel's turn, then for the platform's next free slot.
@@ -166,23 +177,27 @@ class Pacer:
             delay = self.per_channel.reserve(self.clock(), channel)
             if delay > 0:
                 await self.sleep(delay)
-        async with self._turn:  # one waiter at a time: a stalled loop never releases a clump
-            if self.shared is not None:
-                await self._shared_slot(self.shared)
-                return
-            now = self.clock()
-            delay = self.overall.reserve(now)
-            if delay > 0:
-                await self.sleep(delay)
-            woke = self.clock()
-            if woke - (now + delay) > self.overall.interval:
-                self.overall.settle(woke)  # late by more than a slot: start afresh from now
+        self._queued += 1
+        try:
+            async with self._turn:  # one waiter at a time: a stall never releases a clump
+                if self.shared is not None:
+                    await self._shared_slot(self.shared)
+                    return
+                now = self.clock()
+                delay = self.overall.reserve(now)
+                if delay > 0:
+                    await self.sleep(delay)
+                woke = self.clock()
+                if woke - (now + delay) > self.overall.interval:
+                    self.overall.settle(woke)  # late by more than a slot: start afresh
+        finally:
+            self._queued -= 1
 
     async def _shared_slot(self, shared: SharedSlots) -> None:
         """Wait for a slot of the shared line; one missed by more than `late` is dropped."""
         while True:
             now = self.clock()
-            slot = await shared.take(now)
+            slot = await shared.take(now, self._queued)
             if slot > now:
                 await self.sleep(slot - now)
             if self.clock() - slot <= shared.late:
