@@ -1,22 +1,31 @@
 """Single flight across processes on PostgreSQL: a session advisory lock per URL.
 
-The lock lives on a connection of its own, outside the pool, for as long as the
-generation runs: a pooled connection would be handed back (and the lock with it) or
-held from other work for seconds. A dead process's connection closes and its locks go.
+The lock lives on a session of its own, outside the store's pool, for as long as the
+generation runs: a store connection would be held from other work for seconds. Lock
+sessions are kept for the next generation (a new session is a server process forked
+and authenticated: about 8 ms of the server's CPU, more than the rest of a cached
+link's queries together); handing one back unlocks everything it holds, and a dead
+process's sessions close and their locks go.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 
 from bot.store.locks import url_key
 
 # The two-int advisory key space does not overlap the one-bigint space of the migration
 # lock; the first int says "generating", the second is the URL's hash.
 GENERATING = 0x70726901
+# Lock sessions one process keeps at most: generations at once (fetches are capped at
+# 16 per process). Past it a generation waits for a session as it would for the lock.
+SESSIONS = 32
+WAIT_S = 3600.0  # waiting for a session is waiting for generations: theirs are bounded
 
 
 class PgLocks:
@@ -24,14 +33,46 @@ class PgLocks:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self._sessions: AsyncConnectionPool[AsyncConnection] | None = None
+        self._opening = asyncio.Lock()
 
     @asynccontextmanager
     async def generating(self, canonical_url: str) -> AsyncIterator[None]:
         """Wait until no other process generates `canonical_url`, then hold it."""
         key = int.from_bytes(url_key(canonical_url)[:4], "big", signed=True)
-        conn = await AsyncConnection.connect(self.url, autocommit=True)
-        try:
+        sessions = await self._pool()
+        async with sessions.connection() as conn:
             await conn.execute("SELECT pg_advisory_lock(%s, %s)", (GENERATING, key))
-            yield
-        finally:
-            await conn.close()  # closing the session releases its advisory locks
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(%s, %s)", (GENERATING, key))
+
+    async def close(self) -> None:
+        """Close the kept lock sessions (at shutdown)."""
+        if self._sessions is not None:
+            await self._sessions.close()
+            self._sessions = None
+
+    async def _pool(self) -> AsyncConnectionPool[AsyncConnection]:
+        """The lock sessions, opened at the first generation (most processes never lock)."""
+        async with self._opening:
+            if self._sessions is None:
+                sessions: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
+                    self.url,
+                    min_size=0,
+                    max_size=SESSIONS,
+                    open=False,
+                    timeout=WAIT_S,
+                    kwargs={"autocommit": True},
+                    reset=_unlock_all,
+                    name="prism-locks",
+                )
+                await sessions.open()
+                self._sessions = sessions
+            return self._sessions
+
+
+async def _unlock_all(conn: AsyncConnection) -> None:
+    """A session goes back to the pool holding no lock, whatever ended its generation."""
+    await conn.execute("SELECT pg_advisory_unlock_all()")

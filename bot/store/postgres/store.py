@@ -58,6 +58,7 @@ class PgStore:
         """Flush usage, hand back unsent claimed digests to any process, close the pool."""
         await self.usage.close()
         await self.deliveries.release()  # a clean stop need not wait out its leases
+        await self.locks.close()
         await self.db.close()
 
     async def aclose(self) -> None:
