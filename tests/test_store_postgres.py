@@ -19,6 +19,8 @@ from bot.errors import ConfigError
 from bot.logs import RedactFilter
 from bot.models import ChannelRef, Generator, Usage
 from bot.store import Store, open_store
+from bot.store.contract import Generations
+from bot.store.locks import url_key
 from bot.store.postgres.url import describe, display_url
 from bot.store.subscriptions import Claim
 from tests.support.digests import Clock, RecordingSender, add_analysis, request, utc
@@ -160,10 +162,10 @@ async def test_requests_are_counted_in_a_batch_and_totals_add_up(any_store: Any)
     assert totals.by_backend == {"offline": 1}
     refreshed = await any_store.analyses.by_id(saved.id)
     assert refreshed is not None and refreshed.requests == 3
-    assert await any_store.usage.generations_since(T0 - timedelta(1)) == [T0, T0 + timedelta(1)]
-    assert await any_store.usage.generations_since(T0 - timedelta(1), user="u2") == [
-        T0 + timedelta(1)
-    ]
+    assert await any_store.usage.generations_since(T0 - timedelta(1)) == Generations(2, T0)
+    assert await any_store.usage.generations_since(T0 - timedelta(1), user="u2") == Generations(
+        1, T0 + timedelta(1)
+    )
 
 
 # --- subscriptions --------------------------------------------------------------------------
@@ -442,6 +444,59 @@ async def test_processes_starting_at_once_create_the_schema_once(pg_url: str) ->
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_lock_sessions_are_kept_and_handed_back_holding_nothing(pg_url: str) -> None:
+    from bot.store.postgres.locks import GENERATING
+    from bot.store.postgres.store import PgStore
+
+    stores = [await PgStore.open(pg_url), await PgStore.open(pg_url)]
+    first, second = stores
+    url = "https://news.example/story-1"
+    key = int.from_bytes(url_key(url)[:4], "big", signed=True) % 2**32
+
+    async def holders() -> list[int]:
+        rows = await second.db.fetchall(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = %s"
+            " AND objid::bigint = %s AND objsubid = 2 AND granted",
+            (GENERATING, key),
+        )
+        return [row["pid"] for row in rows]
+
+    async def generate(entered: asyncio.Event | None = None) -> list[int]:
+        async with first.locks.generating(url):
+            if entered is not None:
+                entered.set()
+                await asyncio.sleep(30)  # cancelled here, as an abandoned request is
+            return await holders()
+
+    try:
+        held = [await generate(), await generate()]
+        assert len(held[0]) == 1 and held[0] == held[1]  # one session, kept for the next
+        assert await holders() == []  # handed back unlocked
+
+        entered = asyncio.Event()
+        cancelled = asyncio.create_task(generate(entered))
+        await entered.wait()
+        cancelled.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await cancelled
+        assert await holders() == []  # a cancelled generation leaves nothing held
+        async with second.locks.generating(url):  # so another process takes it at once
+            assert len(await holders()) == 1
+
+        await stores.pop(0).close()  # closing the store closes its lock sessions
+        for _ in range(100):
+            gone = await second.db.fetchone(
+                "SELECT count(*) = 0 AS gone FROM pg_stat_activity WHERE pid = %s", (held[0][0],)
+            )
+            if gone["gone"]:
+                break
+            await asyncio.sleep(0.05)
+        assert gone["gone"]
+    finally:
+        for store in stores:
+            await store.close()
 
 
 async def test_an_unreachable_server_is_a_clear_error() -> None:

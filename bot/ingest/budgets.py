@@ -62,7 +62,7 @@ class BudgetCheck:
         since = day_start - timedelta(microseconds=1)
         if budget.per_day is not None:
             mine = await self.usage.generations_since(since, user=budget.payer)
-            if len(mine) >= budget.per_day:
+            if mine.count >= budget.per_day:
                 resets = day_start + timedelta(days=1)
                 raise BudgetReached(
                     f"{budget.payer} has used its daily budget of {budget.per_day} new "
@@ -70,7 +70,7 @@ class BudgetCheck:
                     resets,
                 )
         today = await self.usage.generations_since(since)
-        if len(today) >= self.limits.global_per_day:
+        if today.count >= self.limits.global_per_day:
             resets = day_start + timedelta(days=1)
             raise BudgetReached(
                 f"the daily budget of {self.limits.global_per_day} new analyses is used up; "
@@ -80,8 +80,8 @@ class BudgetCheck:
 
     async def _hourly(self, payer: str, per_hour: int, now: datetime) -> None:
         recent = await self.usage.generations_since(now - timedelta(hours=1), user=payer)
-        if len(recent) >= per_hour:
-            resets = recent[0] + timedelta(hours=1)
+        if recent.count >= per_hour and recent.first is not None:
+            resets = recent.first + timedelta(hours=1)
             raise BudgetReached(
                 f"you have asked for {per_hour} new analyses in the last hour; "
                 f"try again after {resets:%H:%M} UTC (stored analyses still answer at once)",

@@ -53,6 +53,14 @@ class Totals:
 
 
 @dataclass(frozen=True, slots=True)
+class Generations:
+    """Generations in a window: how many, and the first (a budget resets an hour after it)."""
+
+    count: int
+    first: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Scheduled:
     """An active subscription with what the ledger knows of it: enough to tell what is due."""
 
@@ -203,8 +211,9 @@ class UsageContract(Protocol):
         """One usage row: a generation (with its model usage) or a failure."""
         ...
 
-    async def generations_since(self, since: datetime, user: str | None = None) -> list[datetime]:
-        """When generations happened after `since` (for one user, or for everyone)."""
+    async def generations_since(self, since: datetime, user: str | None = None) -> Generations:
+        """Generations after `since` (for one user, or for everyone): counted, not listed,
+        since budgets ask on every new link and a day's rows run into the thousands."""
         ...
 
     async def totals(self) -> Totals:

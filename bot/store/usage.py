@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.models import Generator, Usage
 from bot.store.analyses import iso, utcnow
 from bot.store.batching import RequestBatcher, RequestRow
-from bot.store.contract import Totals
+from bot.store.contract import Generations, Totals
 from bot.store.db import Database
 
 __all__ = ["Totals", "UsageRepo"]
@@ -81,15 +81,15 @@ class UsageRepo:
             ),
         )
 
-    async def generations_since(self, since: datetime, user: str | None = None) -> list[datetime]:
-        """When generations happened since `since` (for one user, or for everyone)."""
-        sql = "SELECT at FROM usage WHERE kind = 'generation' AND at > ?"
+    async def generations_since(self, since: datetime, user: str | None = None) -> Generations:
+        """Generations since `since` (for one user, or for everyone)."""
+        sql = "SELECT count(*), min(at) FROM usage WHERE kind = 'generation' AND at > ?"
         params: list[object] = [iso(since)]
         if user is not None:
             sql += " AND user = ?"
             params.append(user)
-        rows = await self.db.fetchall(sql + " ORDER BY at", params)
-        return [datetime.fromisoformat(r[0]) for r in rows]
+        count, first = await self.db.fetchone(sql, params)
+        return Generations(count, datetime.fromisoformat(first) if first else None)
 
     async def totals(self) -> Totals:
         """Counts and token sums so far, pending requests included."""

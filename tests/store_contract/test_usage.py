@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.models import Generator, Usage
 from bot.store import StoreContract
+from bot.store.contract import Generations
 from tests.store_contract.samples import article, draft
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -17,9 +18,10 @@ async def test_generations_since_counts_per_user_and_overall(backend: StoreContr
         await backend.usage.record("generation", user=user, at=T0 + timedelta(minutes=minutes))
     await backend.usage.record("failure", user="ann", at=T0 + timedelta(minutes=30))
     everyone = await backend.usage.generations_since(T0 - timedelta(seconds=1))
-    assert everyone == [T0, T0 + timedelta(minutes=10), T0 + timedelta(minutes=20)]
+    assert everyone == Generations(3, T0)
     ann = await backend.usage.generations_since(T0, user="ann")
-    assert ann == [T0 + timedelta(minutes=20)]  # strictly after `since`
+    assert ann == Generations(1, T0 + timedelta(minutes=20))  # strictly after `since`
+    assert await backend.usage.generations_since(T0, user="cy") == Generations(0, None)
 
 
 async def test_totals_count_requests_generations_and_tokens(backend: StoreContract) -> None:

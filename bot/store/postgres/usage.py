@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from bot.models import Generator, Usage
 from bot.store.batching import RequestBatcher, RequestRow
+from bot.store.contract import Generations, Totals
 from bot.store.postgres.db import PgDatabase
-from bot.store.usage import Totals
 
 
 class PgUsageRepo:
@@ -78,14 +78,18 @@ class PgUsageRepo:
             ),
         )
 
-    async def generations_since(self, since: datetime, user: str | None = None) -> list[datetime]:
-        """When generations happened since `since` (for one user, or for everyone)."""
-        rows = await self.db.fetchall(
-            "SELECT at FROM usage WHERE kind = 'generation' AND at > %s"
-            ' AND (%s::text IS NULL OR "user" = %s) ORDER BY at',
-            (since.replace(microsecond=0), user, user),
+    async def generations_since(self, since: datetime, user: str | None = None) -> Generations:
+        """Generations since `since` (for one user, or for everyone)."""
+        sql = (
+            "SELECT count(*) AS n, min(at) AS first FROM usage"
+            " WHERE kind = 'generation' AND at > %s"
         )
-        return [r["at"] for r in rows]
+        params: list[object] = [since.replace(microsecond=0)]
+        if user is not None:  # its own statement, so the planner can use usage_user_at
+            sql += ' AND "user" = %s'
+            params.append(user)
+        row = await self.db.fetchone(sql, params)
+        return Generations(row["n"], row["first"])
 
     async def totals(self) -> Totals:
         """The figures `stats` reports, after writing what is still counted."""
