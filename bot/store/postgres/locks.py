@@ -4,7 +4,7 @@ The lock lives on a session of its own, outside the store's pool, for as long as
 generation runs: a store connection would be held from other work for seconds. Lock
 sessions are kept for the next generation (a new session is a server process forked
 and authenticated: about 8 ms of the server's CPU, more than the rest of a cached
-link's queries together); handing one back unlocks everything it holds, and a dead
+link's queries together); a session is handed back holding no lock, and a dead
 process's sessions close and their locks go.
 """
 
@@ -46,7 +46,10 @@ class PgLocks:
             try:
                 yield
             finally:
-                await conn.execute("SELECT pg_advisory_unlock(%s, %s)", (GENERATING, key))
+                # Handed back holding nothing. Not the pool's reset: that runs in the
+                # background, after the caller has gone on, and the waiter waits longer.
+                # Interrupted here, the session is not idle, so the pool closes it.
+                await conn.execute("SELECT pg_advisory_unlock_all()")
 
     async def close(self) -> None:
         """Close the kept lock sessions (at shutdown)."""
@@ -65,14 +68,8 @@ class PgLocks:
                     open=False,
                     timeout=WAIT_S,
                     kwargs={"autocommit": True},
-                    reset=_unlock_all,
                     name="prism-locks",
                 )
                 await sessions.open()
                 self._sessions = sessions
             return self._sessions
-
-
-async def _unlock_all(conn: AsyncConnection) -> None:
-    """A session goes back to the pool holding no lock, whatever ended its generation."""
-    await conn.execute("SELECT pg_advisory_unlock_all()")
