@@ -157,14 +157,10 @@ class Resolver:
         language: str | None,
     ) -> tuple[Analysis, bool]:
         """The pipeline under the store's lock for this URL and language: another process
-        (or Core on the same store) generating it meanwhile is waited for, and its
-        analysis read."""
+        (or Core on the same store) generating it meanwhile is waited for, and the
+        pipeline's first step reads its analysis."""
         key = canonical if language is None else f"{canonical} {language}"
         async with self.store.locks.generating(key):
-            if not refresh:
-                stored = await self.store.analyses.by_url(canonical, language)
-                if stored is not None:
-                    return stored, False
             return await self.pipeline.run(
                 url, refresh=refresh, gate=gate, canonical=canonical, language=language
             )
