@@ -153,6 +153,18 @@ async def test_budget_per_user_per_hour(config: Config, article_site: Site) -> N
         await core.aclose()
 
 
+async def test_a_budget_of_zero_per_hour_allows_no_new_analysis(
+    config: Config, article_site: Site
+) -> None:
+    core = await Core.open(config.with_overrides(limits={"user_per_hour": 0}))
+    try:
+        [reply] = await core.handle(request("analyze", article_site.url("/slow/z?ms=1")))
+    finally:
+        await core.aclose()
+    assert reply.error == "budget" and "try again after" in reply.plain_text()
+    assert article_site.hits["/slow/z"] == 0
+
+
 async def test_budget_per_day_overall(config: Config, article_site: Site) -> None:
     core = await Core.open(config.with_overrides(limits={"global_per_day": 1}))
     try:

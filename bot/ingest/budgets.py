@@ -80,8 +80,8 @@ class BudgetCheck:
 
     async def _hourly(self, payer: str, per_hour: int, now: datetime) -> None:
         recent = await self.usage.generations_since(now - timedelta(hours=1), user=payer)
-        if recent.count >= per_hour and recent.first is not None:
-            resets = recent.first + timedelta(hours=1)
+        if recent.count >= per_hour:
+            resets = (recent.first or now) + timedelta(hours=1)  # none at all when 0
             raise BudgetReached(
                 f"you have asked for {per_hour} new analyses in the last hour; "
                 f"try again after {resets:%H:%M} UTC (stored analyses still answer at once)",
