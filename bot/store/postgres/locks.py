@@ -10,7 +10,6 @@ process's sessions close and their locks go.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,15 +32,24 @@ class PgLocks:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._sessions: AsyncConnectionPool[AsyncConnection] | None = None
-        self._opening = asyncio.Lock()
+        # Opened at the first generation (most processes never lock); open() is a no-op
+        # on an open pool, and a closed one is not reopened.
+        self._sessions: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
+            url,
+            min_size=0,
+            max_size=SESSIONS,
+            open=False,
+            timeout=WAIT_S,
+            kwargs={"autocommit": True},
+            name="prism-locks",
+        )
 
     @asynccontextmanager
     async def generating(self, canonical_url: str) -> AsyncIterator[None]:
         """Wait until no other process generates `canonical_url`, then hold it."""
         key = int.from_bytes(url_key(canonical_url)[:4], "big", signed=True)
-        sessions = await self._pool()
-        async with sessions.connection() as conn:
+        await self._sessions.open()
+        async with self._sessions.connection() as conn:
             await conn.execute("SELECT pg_advisory_lock(%s, %s)", (GENERATING, key))
             try:
                 yield
@@ -53,23 +61,4 @@ class PgLocks:
 
     async def close(self) -> None:
         """Close the kept lock sessions (at shutdown)."""
-        if self._sessions is not None:
-            await self._sessions.close()
-            self._sessions = None
-
-    async def _pool(self) -> AsyncConnectionPool[AsyncConnection]:
-        """The lock sessions, opened at the first generation (most processes never lock)."""
-        async with self._opening:
-            if self._sessions is None:
-                sessions: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
-                    self.url,
-                    min_size=0,
-                    max_size=SESSIONS,
-                    open=False,
-                    timeout=WAIT_S,
-                    kwargs={"autocommit": True},
-                    name="prism-locks",
-                )
-                await sessions.open()
-                self._sessions = sessions
-            return self._sessions
+        await self._sessions.close()
